@@ -1,0 +1,81 @@
+// BootInfo: everything the monitor tells the guest kernel before its first
+// instruction. Written by the monitor at kBootInfoPhys; read-only for the guest.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "burrow/abi/layout.h"
+
+namespace burrow::abi {
+
+inline constexpr uint32_t kBootInfoMagic = 0x42525257;  // "WRRB"
+inline constexpr uint32_t kAbiVersion = 1;
+
+enum BootFlags : uint32_t {
+  kBootStrace = 1u << 0,
+  kBootStats = 1u << 1,
+  kBootFsGsBase = 1u << 2,  // CR4.FSGSBASE is on: wrfsbase works at CPL 3
+};
+
+// An area of the program's address space that the loader established.
+enum class RegionKind : uint32_t { kImage = 1, kStack = 2, kBrk = 3 };
+enum RegionProt : uint32_t { kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
+
+struct BootRegion {
+  uint64_t start;  // page-aligned
+  uint64_t end;    // page-aligned, exclusive
+  uint32_t prot;   // RegionProt bits
+  uint32_t kind;   // RegionKind
+};
+static_assert(sizeof(BootRegion) == 24);
+
+inline constexpr uint32_t kMaxBootRegions = 32;
+
+struct BootInfo {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t flags;  // BootFlags
+  uint32_t cpu_count;
+  uint64_t memory_size;      // bytes of guest-physical memory from 0
+  uint64_t first_free_phys;  // the guest's frame allocator owns [this, memory_size)
+  uint64_t cr3;
+
+  // The program, as loaded.
+  uint64_t entry;
+  uint64_t initial_rsp;
+  uint64_t brk_start;
+  uint64_t stack_top;
+  uint32_t region_count;
+  uint32_t reserved0;
+  BootRegion regions[kMaxBootRegions];
+
+  // Time: guest TSC `tsc_ref` was read when the host clocks said these values.
+  uint64_t tsc_hz;
+  uint64_t tsc_ref;
+  int64_t realtime_ref_ns;
+  int64_t monotonic_ref_ns;
+
+  // Identity the program sees (the host's own, as a native run would).
+  uint32_t uid, euid, gid, egid;
+  uint32_t pid, ppid;
+  uint64_t rlimit_stack_cur, rlimit_stack_max;
+  uint64_t rlimit_nofile_cur, rlimit_nofile_max;
+
+  // uname(2) fields, NUL-terminated (struct utsname has 65-byte fields).
+  char uts_sysname[65];
+  char uts_nodename[65];
+  char uts_release[65];
+  char uts_version[65];
+  char uts_machine[65];
+  char uts_domainname[65];
+  char reserved1[2];
+
+  // readlink("/proc/self/exe"): the program's absolute host path.
+  char exe_path[4096];
+};
+static_assert(sizeof(BootInfo) < kBootInfoSize);
+static_assert(offsetof(BootInfo, regions) % 8 == 0);
+static_assert(offsetof(BootInfo, tsc_hz) % 8 == 0);
+
+}  // namespace burrow::abi

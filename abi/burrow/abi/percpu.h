@@ -1,0 +1,57 @@
+// The per-vCPU block: where the CPL 0 shim leaves the interrupted state for the
+// personality, the shim's interrupt stacks, and the personality's own stack.
+// Shared by the shim's assembly (offsets below), the personality and the monitor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "burrow/abi/layout.h"
+
+namespace burrow::abi {
+
+// ABI: offsets are used from assembly; the static_asserts keep them honest.
+struct PerCpu {
+  uint64_t user_rsp;        // 0x00: RSP at the SYSCALL instruction
+  uint64_t return_rip;      // 0x08: where the personality returns to
+  uint64_t return_rsp;      // 0x10
+  uint64_t self;            // 0x18: this block's virtual address
+  uint64_t cpu;             // 0x20
+  uint64_t return_stub;     // 0x28: this CPU's return trampoline
+  uint64_t in_kernel;       // 0x30: nonzero while the personality runs
+  uint64_t reserved[25];
+  uint8_t hypercall[256];   // 0x100: this CPU's HypercallRequest
+};
+static_assert(offsetof(PerCpu, user_rsp) == 0x00);
+static_assert(offsetof(PerCpu, return_rip) == 0x08);
+static_assert(offsetof(PerCpu, return_rsp) == 0x10);
+static_assert(offsetof(PerCpu, return_stub) == 0x28);
+static_assert(offsetof(PerCpu, in_kernel) == 0x30);
+static_assert(offsetof(PerCpu, hypercall) == 0x100);
+static_assert(sizeof(PerCpu) == 0x200);
+
+// Inside a kPerCpuSize block: the PerCpu struct at 0, the IST stacks (exceptions on
+// IST1, double fault on IST2), then the personality's stack up to the block's end.
+inline constexpr uint64_t kIst1Top = 0x1000;
+inline constexpr uint64_t kIst2Top = 0x1800;
+inline constexpr uint64_t kKernelStackTop = kPerCpuSize;
+
+// The frame the exception shim leaves at the top of IST1 (growing down):
+// ss, rsp, rflags, cs, rip (CPU), error code, vector, rax, cr2 (shim).
+struct TrapFrameHw {
+  uint64_t cr2;
+  uint64_t rax;
+  uint64_t vector;
+  uint64_t error;
+  uint64_t rip;
+  uint64_t cs;
+  uint64_t rflags;
+  uint64_t rsp;
+  uint64_t ss;
+};
+static_assert(sizeof(TrapFrameHw) == 72);
+inline constexpr uint64_t kTrapFrameHwOffset = kIst1Top - sizeof(TrapFrameHw);
+
+constexpr uint64_t per_cpu_virt(uint32_t cpu) { return kPerCpuBase + uint64_t{cpu} * kPerCpuSize; }
+
+}  // namespace burrow::abi
