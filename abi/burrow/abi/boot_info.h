@@ -31,6 +31,7 @@ struct BootRegion {
 static_assert(sizeof(BootRegion) == 24);
 
 inline constexpr uint32_t kMaxBootRegions = 32;
+inline constexpr uint32_t kRlimitCount = 16;  // RLIM_NLIMITS
 
 struct BootInfo {
   uint32_t magic;
@@ -40,6 +41,7 @@ struct BootInfo {
   uint64_t memory_size;      // bytes of guest-physical memory from 0
   uint64_t first_free_phys;  // the guest's frame allocator owns [this, memory_size)
   uint64_t cr3;
+  uint64_t per_cpu_phys[kMaxCpus];  // where each vCPU's PerCpu block lives
 
   // The program, as loaded.
   uint64_t entry;
@@ -59,8 +61,8 @@ struct BootInfo {
   // Identity the program sees (the host's own, as a native run would).
   uint32_t uid, euid, gid, egid;
   uint32_t pid, ppid;
-  uint64_t rlimit_stack_cur, rlimit_stack_max;
-  uint64_t rlimit_nofile_cur, rlimit_nofile_max;
+  // getrlimit(2) for every resource, as the host gave them to the monitor.
+  uint64_t rlimits[kRlimitCount][2];
 
   // uname(2) fields, NUL-terminated (struct utsname has 65-byte fields).
   char uts_sysname[65];

@@ -34,7 +34,18 @@ enum class Hypercall : uint64_t {
   kKernelFault = 10,
   // args: name id (StatId), value → 0. Counters for --stats at exit.
   kStat = 11,
+  // args: fd (0..2), guest virtual struct stat → 0 or -errno (fstat of the host fd).
+  kFstat = 12,
+  // args: guest virtual message, length → 0. Something the program asked for is not
+  // implemented (it got ENOSYS); the monitor prints the message once.
+  kUnsupported = 13,
+  // args: none → does not return. A page fault could not be served: the monitor
+  // reports "out of guest memory" and exits 137, like the host's OOM killer.
+  kOutOfMemory = 14,
 };
+
+// The MMIO write that kicks a hypercall carries its number; the request itself is
+// always the calling vCPU's PerCpu::hypercall, whose location the monitor knows.
 
 struct HypercallRequest {
   uint64_t nr;       // Hypercall

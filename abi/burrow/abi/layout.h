@@ -60,15 +60,17 @@ inline constexpr uint16_t kUserCs = 0x23;
 inline constexpr uint16_t kTssSelector = 0x28;
 
 // ---- Interrupt vectors ----
-// Vector kShimServiceVector is a DPL 3 gate: the personality asks the shim for a
-// privileged operation (int $0xF1, rax = ShimOp, rdi/rsi = arguments).
-inline constexpr uint8_t kShimServiceVector = 0xF1;
+// The personality asks the shim for a privileged operation by executing the `hlt`
+// at its symbol shim_service_gate (rax = ShimOp, rdi = argument): the #GP stub
+// recognises that address, performs the operation and resumes after the `hlt`.
+// (PVM answers `int n` from CPL 3 with #UD, so a software-interrupt gate cannot be
+// used; a #GP on a known instruction works on both kinds of KVM.)
 inline constexpr uint32_t kShimStubStride = 16;  // IDT stub i at kKernelBase + i*16
 inline constexpr uint32_t kShimVectorCount = 32;
 // Per-CPU SYSCALL entry stubs follow the vector stubs, one kSyscallStubStride each.
 inline constexpr uint64_t kShimSyscallStubs = kKernelBase + 0x400;
 inline constexpr uint32_t kSyscallStubStride = 64;
-inline constexpr uint64_t kShimServiceStub = kKernelBase + 0x200;
+inline constexpr uint64_t kShimGpStub = kKernelBase + 0x200;
 inline constexpr uint64_t kShimDoubleFaultStub = kKernelBase + 0x300;
 
 enum class ShimOp : uint64_t {

@@ -1,0 +1,139 @@
+/*
+ * The personality's entry and exit paths, at CPL 3. Entries arrive from the shim on
+ * this vCPU's kernel stack; they save the interrupted program state into a TrapFrame
+ * at a fixed place below the stack top, call the C++ handler, then return to the
+ * program without a trap: registers are restored, RFLAGS with popfq, and a per-CPU
+ * return stub loads the program's RSP and jumps to its RIP with absolute addresses.
+ * Nothing is ever written below the program's RSP, so its red zone survives.
+ */
+#include "arch/x86_64/asm_defs.h"
+
+  .text
+  .code64
+
+/* Boot: the monitor starts vCPU n here at CPL 3, rsp = its kernel stack top,
+   rdi = BootInfo (direct map), rsi = n. */
+  .globl kernel_boot
+kernel_boot:
+  sub $TF_FROM_TOP, %rsp
+  call kernel_main
+  ud2
+
+.macro SAVE_GPRS_EXCEPT_RAX
+  mov %r15, TF_R15(%rsp)
+  mov %r14, TF_R14(%rsp)
+  mov %r13, TF_R13(%rsp)
+  mov %r12, TF_R12(%rsp)
+  mov %r11, TF_R11(%rsp)
+  mov %r10, TF_R10(%rsp)
+  mov %r9, TF_R9(%rsp)
+  mov %r8, TF_R8(%rsp)
+  mov %rbp, TF_RBP(%rsp)
+  mov %rdi, TF_RDI(%rsp)
+  mov %rsi, TF_RSI(%rsp)
+  mov %rdx, TF_RDX(%rsp)
+  mov %rcx, TF_RCX(%rsp)
+  mov %rbx, TF_RBX(%rsp)
+.endm
+
+/* From the SYSCALL stub: rcx = program RIP, r11 = program RFLAGS, program RSP in
+   PerCpu::user_rsp. */
+  .globl personality_syscall_entry
+personality_syscall_entry:
+  sub $TF_FROM_TOP, %rsp
+  SAVE_GPRS_EXCEPT_RAX
+  mov %rax, TF_RAX(%rsp)
+  movq $SYSCALL_VECTOR, TF_VECTOR(%rsp)
+  movq $0, TF_ERROR(%rsp)
+  movq $0, TF_CR2(%rsp)
+  mov %rcx, TF_RIP(%rsp)
+  movq $USER_CS, TF_CS(%rsp)
+  mov %r11, TF_RFLAGS(%rsp)
+  mov (PC_USER_RSP - PER_CPU_SIZE + TF_FROM_TOP)(%rsp), %rax
+  mov %rax, TF_RSP(%rsp)
+  movq $USER_SS, TF_SS(%rsp)
+  mov %rsp, %rdi
+  call handle_syscall
+  jmp return_to_user
+
+/* From the exception shim: the hardware frame, vector, error, rax and CR2 are at
+   the top of IST1 in this PerCpu block. */
+  .globl personality_exception_entry
+personality_exception_entry:
+  sub $TF_FROM_TOP, %rsp
+  SAVE_GPRS_EXCEPT_RAX
+  lea (TRAP_FRAME_HW_OFFSET - PER_CPU_SIZE + TF_FROM_TOP)(%rsp), %rbx
+  mov HW_RAX(%rbx), %rax
+  mov %rax, TF_RAX(%rsp)
+  mov HW_VECTOR(%rbx), %rax
+  mov %rax, TF_VECTOR(%rsp)
+  mov HW_ERROR(%rbx), %rax
+  mov %rax, TF_ERROR(%rsp)
+  mov HW_CR2(%rbx), %rax
+  mov %rax, TF_CR2(%rsp)
+  mov HW_RIP(%rbx), %rax
+  mov %rax, TF_RIP(%rsp)
+  mov HW_CS(%rbx), %rax
+  mov %rax, TF_CS(%rsp)
+  mov HW_RFLAGS(%rbx), %rax
+  mov %rax, TF_RFLAGS(%rsp)
+  mov HW_RSP(%rbx), %rax
+  mov %rax, TF_RSP(%rsp)
+  mov HW_SS(%rbx), %rax
+  mov %rax, TF_SS(%rsp)
+  mov %rsp, %rdi
+  call handle_exception
+  jmp return_to_user
+
+/* rsp = the TrapFrame; the C++ side has copied its rip/rsp into PerCpu::return_*. */
+  .globl return_to_user
+return_to_user:
+  mov TF_R15(%rsp), %r15
+  mov TF_R14(%rsp), %r14
+  mov TF_R13(%rsp), %r13
+  mov TF_R12(%rsp), %r12
+  mov TF_R11(%rsp), %r11
+  mov TF_R10(%rsp), %r10
+  mov TF_R9(%rsp), %r9
+  mov TF_R8(%rsp), %r8
+  mov TF_RBP(%rsp), %rbp
+  mov TF_RDI(%rsp), %rdi
+  mov TF_RSI(%rsp), %rsi
+  mov TF_RDX(%rsp), %rdx
+  mov TF_RCX(%rsp), %rcx
+  mov TF_RBX(%rsp), %rbx
+  mov TF_RAX(%rsp), %rax
+  lea TF_RFLAGS(%rsp), %rsp
+  popfq
+  /* rsp = frame + TF_RSP now. */
+  jmp *(PC_RETURN_STUB - PER_CPU_SIZE + TF_FROM_TOP - TF_RSP)(%rsp)
+
+/* shim_call(op, arg): the privileged-operation gate (see shim.S, #GP). */
+  .globl shim_call
+shim_call:
+  mov %rdi, %rax
+  mov %rsi, %rdi
+  .globl shim_service_gate
+shim_service_gate:
+  hlt
+  ret
+
+/* enter_user(TrapFrame*): first entry into the program. */
+  .globl enter_user
+enter_user:
+  mov %rdi, %rsp
+  jmp return_to_user
+
+.macro RETURN_STUB cpu
+  .balign 16
+  mov (PER_CPU_BASE + \cpu * PER_CPU_SIZE + PC_RETURN_RSP), %rsp
+  jmp *(PER_CPU_BASE + \cpu * PER_CPU_SIZE + PC_RETURN_RIP)
+.endm
+
+  .balign 16
+  .globl return_stubs
+return_stubs:
+  .irp cpu, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+  RETURN_STUB \cpu
+  .endr
+  .section .note.GNU-stack,"",@progbits

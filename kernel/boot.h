@@ -1,0 +1,19 @@
+// What the monitor told us at boot, and the program's fatal exits.
+#pragma once
+
+#include <cstdint>
+
+#include "burrow/abi/boot_info.h"
+
+namespace burrow::kernel {
+
+const abi::BootInfo& boot_info();
+
+[[noreturn]] void exit_program(int status);
+// The program dies of `sig` (Linux's default action): `burrow run` exits 128+sig.
+[[noreturn]] void kill_program(int sig, uint64_t fault_addr, uint64_t rip, int si_code);
+
+int64_t dispatch_syscall(uint64_t nr, const uint64_t* args);
+void trace_syscall(uint64_t nr, const uint64_t* args, int64_t result);
+
+}  // namespace burrow::kernel

@@ -1,0 +1,40 @@
+// TSC → nanoseconds with a multiply and a shift (no division on the hot path).
+#include "clock.h"
+
+namespace burrow::kernel {
+namespace {
+
+constexpr int kShift = 24;
+constinit uint64_t g_mult = 0;
+constinit uint64_t g_tsc_ref = 0;
+constinit int64_t g_realtime_ref = 0;
+constinit int64_t g_monotonic_ref = 0;
+constinit int64_t g_boot_monotonic = 0;
+
+inline uint64_t rdtsc() {
+  uint32_t lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t{hi} << 32) | lo;
+}
+
+int64_t since_ref_ns() {
+  uint64_t delta = rdtsc() - g_tsc_ref;
+  if (static_cast<int64_t>(delta) < 0) delta = 0;
+  return static_cast<int64_t>((static_cast<unsigned __int128>(delta) * g_mult) >> kShift);
+}
+
+}  // namespace
+
+void time_init(const abi::BootInfo& boot) {
+  g_mult = (1'000'000'000ull << kShift) / (boot.tsc_hz ? boot.tsc_hz : 1'000'000'000ull);
+  g_tsc_ref = boot.tsc_ref;
+  g_realtime_ref = boot.realtime_ref_ns;
+  g_monotonic_ref = boot.monotonic_ref_ns;
+  g_boot_monotonic = monotonic_ns();
+}
+
+int64_t monotonic_ns() { return g_monotonic_ref + since_ref_ns(); }
+int64_t realtime_ns() { return g_realtime_ref + since_ref_ns(); }
+int64_t boot_monotonic_ns() { return g_boot_monotonic; }
+
+}  // namespace burrow::kernel

@@ -1,0 +1,24 @@
+// Hypercalls from the personality to the monitor, and the kernel's fatal paths.
+#pragma once
+
+#include <cstdint>
+
+#include "burrow/abi/hypercall.h"
+
+namespace burrow::kernel {
+
+int64_t hypercall(abi::Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+                  uint64_t a4 = 0, uint64_t a5 = 0, uint64_t a6 = 0, uint64_t a7 = 0);
+
+// A broken kernel invariant: the monitor prints the message and stops the VM.
+[[noreturn]] void panic(const char* message);
+
+}  // namespace burrow::kernel
+
+#define BURROW_STR2(x) #x
+#define BURROW_STR(x) BURROW_STR2(x)
+// VERIFY(cond): an invariant of the guest kernel; its failure stops the VM with a report.
+#define VERIFY(cond)                                                                        \
+  do {                                                                                      \
+    if (!(cond)) ::burrow::kernel::panic(__FILE__ ":" BURROW_STR(__LINE__) ": VERIFY(" #cond ") failed"); \
+  } while (0)

@@ -1,0 +1,136 @@
+// The personality's start and its two entry points from the shim: system calls
+// and exceptions.
+#include <asm/unistd_64.h>
+
+#include "boot.h"
+#include "burrow/abi/hypercall.h"
+#include "burrow/abi/percpu.h"
+#include "hypercall.h"
+#include "mm/fault.h"
+#include "mm/frames.h"
+#include "mm/paging.h"
+#include "mm/vma.h"
+#include "percpu.h"
+#include "syscalls/brk.h"
+#include "clock.h"
+
+namespace burrow::kernel {
+namespace {
+
+constinit const abi::BootInfo* g_boot = nullptr;
+
+// Linux signal numbers and si_codes used for exceptions.
+constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigFpe = 8, kSigSegv = 11;
+constexpr int kSegvMapErr = 1, kSegvAccErr = 2;
+
+void prepare_return(abi::TrapFrame* f) {
+  abi::PerCpu* cpu = this_cpu();
+  cpu->return_rip = f->rip;
+  cpu->return_rsp = f->rsp;
+  cpu->in_kernel = 0;
+}
+
+[[noreturn]] void kernel_fault(abi::TrapFrame* f) {
+  hypercall(abi::Hypercall::kKernelFault, reinterpret_cast<uint64_t>(f));
+  for (;;) asm volatile("ud2");
+}
+
+extern "C" char return_stubs[];
+extern "C" [[noreturn]] void enter_user(abi::TrapFrame* f);
+
+}  // namespace
+
+const abi::BootInfo& boot_info() { return *g_boot; }
+
+void exit_program(int status) {
+  hypercall(abi::Hypercall::kExit, static_cast<uint64_t>(status & 0xff));
+  for (;;) asm volatile("ud2");
+}
+
+void kill_program(int sig, uint64_t fault_addr, uint64_t rip, int si_code) {
+  hypercall(abi::Hypercall::kFatalSignal, static_cast<uint64_t>(sig), fault_addr, rip,
+            static_cast<uint64_t>(si_code));
+  for (;;) asm volatile("ud2");
+}
+
+extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu_index) {
+  g_boot = boot;
+  abi::PerCpu* cpu = this_cpu();
+  cpu->self = reinterpret_cast<uint64_t>(cpu);
+  cpu->cpu = cpu_index;
+  cpu->return_stub = reinterpret_cast<uint64_t>(return_stubs) + 16 * cpu_index;
+  cpu->in_kernel = 1;
+  VERIFY(boot->magic == abi::kBootInfoMagic && boot->version == abi::kAbiVersion);
+
+  mm::frames_init(boot->first_free_phys, boot->memory_size);
+  mm::paging_init(boot->cr3);
+  for (uint32_t i = 0; i < boot->region_count; ++i) {
+    const abi::BootRegion& r = boot->regions[i];
+    auto kind = r.kind == static_cast<uint32_t>(abi::RegionKind::kStack) ? mm::VmaKind::kStack : mm::VmaKind::kImage;
+    VERIFY(mm::vma_insert(r.start, r.end, r.prot, kind));
+  }
+  brk_init(boot->brk_start);
+  time_init(*boot);
+
+  // The program starts with every register zero but rsp (rdx = 0: no atexit hook).
+  auto* f = reinterpret_cast<abi::TrapFrame*>(reinterpret_cast<uint64_t>(cpu) + abi::kKernelStackTop - 192);
+  *f = abi::TrapFrame{};
+  f->rip = boot->entry;
+  f->rsp = boot->initial_rsp;
+  f->rflags = 0x202;
+  f->cs = abi::kUserCs;
+  f->ss = abi::kUserSs;
+  prepare_return(f);
+  enter_user(f);
+}
+
+extern "C" void handle_syscall(abi::TrapFrame* f) {
+  abi::PerCpu* cpu = this_cpu();
+  if (cpu->in_kernel) kernel_fault(f);
+  cpu->in_kernel = 1;
+  uint64_t nr = f->rax;
+  uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+  if ((nr == __NR_exit_group || nr == __NR_exit) && (g_boot->flags & abi::kBootStrace)) trace_syscall(nr, args, 0);
+  int64_t result = dispatch_syscall(nr, args);
+  trace_syscall(nr, args, result);
+  // ABI: like Linux, SYSCALL leaves rcx = rip and r11 = rflags.
+  f->rax = static_cast<uint64_t>(result);
+  f->rcx = f->rip;
+  f->r11 = f->rflags;
+  prepare_return(f);
+}
+
+extern "C" void handle_exception(abi::TrapFrame* f) {
+  abi::PerCpu* cpu = this_cpu();
+  if (cpu->in_kernel || (f->cs & 3) != 3) kernel_fault(f);
+  cpu->in_kernel = 1;
+  switch (f->vector) {
+    case 14:  // #PF
+      switch (mm::handle_page_fault(f->cr2, f->error)) {
+        case mm::FaultResult::kHandled:
+          break;
+        case mm::FaultResult::kMapError:
+          kill_program(kSigSegv, f->cr2, f->rip, kSegvMapErr);
+        case mm::FaultResult::kAccessError:
+          kill_program(kSigSegv, f->cr2, f->rip, kSegvAccErr);
+      }
+      break;
+    case 0:   // #DE
+    case 16:  // #MF
+    case 19:  // #XM
+      kill_program(kSigFpe, f->rip, f->rip, 0);
+    case 1:  // #DB
+    case 3:  // #BP
+      kill_program(kSigTrap, f->rip, f->rip, 0);
+    case 6:  // #UD
+      kill_program(kSigIll, f->rip, f->rip, 0);
+    case 12:  // #SS
+    case 17:  // #AC
+      kill_program(kSigBus, f->rip, f->rip, 0);
+    default:  // #GP and the rest: what Linux reports as SIGSEGV with si_addr 0
+      kill_program(kSigSegv, 0, f->rip, 0x80 /* SI_KERNEL */);
+  }
+  prepare_return(f);
+}
+
+}  // namespace burrow::kernel

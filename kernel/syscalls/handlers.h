@@ -1,0 +1,76 @@
+// Every system call the personality implements, by family. The dispatch table in
+// table.cc lists the same names.
+#pragma once
+
+#include <cstdint>
+
+#include "uaccess.h"
+
+namespace burrow::kernel {
+
+struct IoVec {  // ABI: struct iovec
+  uint64_t base;
+  uint64_t len;
+};
+
+// io.cc — stdio, forwarded to the monitor.
+int64_t sys_read(int fd, UserPtr<char> buf, uint64_t count);
+int64_t sys_write(int fd, UserPtr<const char> buf, uint64_t count);
+int64_t sys_readv(int fd, UserPtr<const IoVec> iov, int iovcnt);
+int64_t sys_writev(int fd, UserPtr<const IoVec> iov, int iovcnt);
+int64_t sys_close(int fd);
+int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg);
+int64_t sys_fstat(int fd, UserPtr<char> statbuf);
+int64_t sys_newfstatat(int dirfd, uint64_t path, UserPtr<char> statbuf, int flags);
+int64_t sys_lseek(int fd, int64_t offset, int whence);
+
+// mm.cc — memory, served in the guest.
+int64_t sys_brk(uint64_t addr);
+int64_t sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t offset);
+int64_t sys_munmap(uint64_t addr, uint64_t len);
+int64_t sys_mprotect(uint64_t addr, uint64_t len, int prot);
+int64_t sys_madvise(uint64_t addr, uint64_t len, int advice);
+int64_t sys_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+
+// process.cc — identity, exit, thread-area set-up.
+int64_t sys_exit(int status);
+int64_t sys_exit_group(int status);
+int64_t sys_getpid();
+int64_t sys_gettid();
+int64_t sys_getppid();
+int64_t sys_getuid();
+int64_t sys_geteuid();
+int64_t sys_getgid();
+int64_t sys_getegid();
+int64_t sys_getpgrp();
+int64_t sys_set_tid_address(uint64_t tidptr);
+int64_t sys_set_robust_list(uint64_t head, uint64_t len);
+int64_t sys_rseq(uint64_t rseq, uint32_t len, int flags, uint32_t sig);
+int64_t sys_arch_prctl(int code, uint64_t addr);
+int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask);
+int64_t sys_sched_yield();
+
+// signal.cc — dispositions and masks (delivery comes later), kill of oneself.
+int64_t sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, uint64_t sigsetsize);
+int64_t sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, uint64_t sigsetsize);
+int64_t sys_sigaltstack(uint64_t ss, uint64_t old_ss);
+int64_t sys_kill(int pid, int sig);
+int64_t sys_tkill(int tid, int sig);
+int64_t sys_tgkill(int tgid, int tid, int sig);
+
+// time.cc — clocks from the TSC, no VM exit.
+int64_t sys_clock_gettime(int clock, UserPtr<int64_t> ts);
+int64_t sys_clock_getres(int clock, uint64_t ts);
+int64_t sys_gettimeofday(UserPtr<int64_t> tv, uint64_t tz);
+int64_t sys_time(uint64_t tloc);
+
+// info.cc — uname, limits, randomness, /proc/self/exe.
+int64_t sys_uname(UserPtr<char> buf);
+int64_t sys_getrandom(UserPtr<char> buf, uint64_t len, uint32_t flags);
+int64_t sys_prlimit64(int pid, int resource, uint64_t new_limit, uint64_t old_limit);
+int64_t sys_getrlimit(int resource, uint64_t rlim);
+int64_t sys_setrlimit(int resource, uint64_t rlim);
+int64_t sys_readlink(uint64_t path, UserPtr<char> buf, uint64_t size);
+int64_t sys_readlinkat(int dirfd, uint64_t path, UserPtr<char> buf, uint64_t size);
+
+}  // namespace burrow::kernel

@@ -1,0 +1,90 @@
+// What the program may ask about its world: uname, limits, randomness, its own path.
+#include "boot.h"
+#include "hypercall.h"
+#include "lib/string.h"
+#include "syscalls/handlers.h"
+#include "syscalls/syscall.h"
+
+namespace burrow::kernel {
+namespace {
+
+constinit uint64_t g_rlimits[abi::kRlimitCount][2] = {};
+constinit bool g_rlimits_loaded = false;
+
+uint64_t (*rlimits())[2] {
+  if (!g_rlimits_loaded) {
+    memcpy(g_rlimits, boot_info().rlimits, sizeof(g_rlimits));
+    g_rlimits_loaded = true;
+  }
+  return g_rlimits;
+}
+
+constexpr int kAtFdcwd = -100;
+
+int64_t readlink_common(uint64_t path, UserPtr<char> buf, uint64_t size) {
+  char name[64];
+  int64_t n = copy_user_string(path, name, sizeof(name));
+  if (n == -EFAULT) return -EFAULT;
+  if (n < 0 || memcmp(name, "/proc/self/exe", 15) != 0)
+    return unsupported("readlink of a path other than /proc/self/exe (files arrive with the filesystem work)");
+  if (static_cast<int64_t>(size) <= 0) return -EINVAL;
+  const char* exe = boot_info().exe_path;
+  uint64_t len = strlen(exe);
+  if (len > size) len = size;
+  return buf.write(exe, len) ? static_cast<int64_t>(len) : -EFAULT;
+}
+
+}  // namespace
+
+int64_t sys_uname(UserPtr<char> buf) {
+  constexpr uint64_t kField = 65;
+  const abi::BootInfo& b = boot_info();
+  const char* fields[6] = {b.uts_sysname, b.uts_nodename, b.uts_release, b.uts_version, b.uts_machine,
+                           b.uts_domainname};
+  for (int i = 0; i < 6; ++i)
+    if (!(buf + i * kField).write(fields[i], kField)) return -EFAULT;
+  return 0;
+}
+
+int64_t sys_getrandom(UserPtr<char> buf, uint64_t len, uint32_t flags) {
+  constexpr uint32_t kKnownFlags = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE
+  if (flags & ~kKnownFlags) return -EINVAL;
+  if (len == 0) return 0;
+  constexpr uint64_t kMaxChunk = 1 << 20;
+  if (len > kMaxChunk) len = kMaxChunk;
+  if (!buf.prepare(len, true)) return -EFAULT;
+  return hypercall(abi::Hypercall::kRandom, buf.addr(), len);
+}
+
+int64_t sys_prlimit64(int pid, int resource, uint64_t new_limit, uint64_t old_limit) {
+  if (pid != 0 && static_cast<uint32_t>(pid) != boot_info().pid) return -ESRCH;
+  if (resource < 0 || static_cast<uint32_t>(resource) >= abi::kRlimitCount) return -EINVAL;
+  uint64_t* slot = rlimits()[resource];
+  uint64_t next[2];
+  if (new_limit) {
+    if (!UserPtr<uint64_t>(new_limit).read(next, 2)) return -EFAULT;
+    if (next[0] > next[1]) return -EINVAL;
+    // Raising the hard limit needs CAP_SYS_RESOURCE, which the program has only if
+    // it runs as root.
+    if (next[1] > slot[1] && boot_info().euid != 0) return -EPERM;
+  }
+  if (old_limit && !UserPtr<uint64_t>(old_limit).write(slot, 2)) return -EFAULT;
+  if (new_limit) {
+    slot[0] = next[0];
+    slot[1] = next[1];
+  }
+  return 0;
+}
+
+int64_t sys_getrlimit(int resource, uint64_t rlim) { return sys_prlimit64(0, resource, 0, rlim); }
+int64_t sys_setrlimit(int resource, uint64_t rlim) { return sys_prlimit64(0, resource, rlim, 0); }
+
+int64_t sys_readlink(uint64_t path, UserPtr<char> buf, uint64_t size) { return readlink_common(path, buf, size); }
+
+int64_t sys_readlinkat(int dirfd, uint64_t path, UserPtr<char> buf, uint64_t size) {
+  (void)dirfd;  // only absolute paths are served so far; dirfd does not matter for them
+  if (dirfd != kAtFdcwd) return unsupported("readlinkat relative to a directory fd");
+  return readlink_common(path, buf, size);
+}
+
+}  // namespace burrow::kernel

@@ -1,0 +1,83 @@
+// The process: identity, exit, the thread pointer, CPU affinity.
+#include "boot.h"
+#include "burrow/abi/layout.h"
+#include "shim_call.h"
+#include "syscalls/handlers.h"
+#include "syscalls/syscall.h"
+
+namespace burrow::kernel {
+namespace {
+
+constinit uint64_t g_fs_base = 0;
+constinit uint64_t g_gs_base = 0;
+constinit uint64_t g_clear_child_tid = 0;
+
+// ABI: asm/prctl.h
+constexpr int kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003, kArchGetGs = 0x1004;
+
+void write_fs_base(uint64_t base) {
+  if (boot_info().flags & abi::kBootFsGsBase) {
+    asm volatile("wrfsbase %0" : : "r"(base) : "memory");
+  } else {
+    shim_call(static_cast<uint64_t>(abi::ShimOp::kWriteFsBase), base);
+  }
+}
+
+}  // namespace
+
+int64_t sys_exit(int status) { exit_program(status); }
+int64_t sys_exit_group(int status) { exit_program(status); }
+int64_t sys_getpid() { return boot_info().pid; }
+int64_t sys_gettid() { return boot_info().pid; }
+int64_t sys_getppid() { return boot_info().ppid; }
+int64_t sys_getuid() { return boot_info().uid; }
+int64_t sys_geteuid() { return boot_info().euid; }
+int64_t sys_getgid() { return boot_info().gid; }
+int64_t sys_getegid() { return boot_info().egid; }
+int64_t sys_getpgrp() { return boot_info().pid; }
+
+int64_t sys_set_tid_address(uint64_t tidptr) {
+  g_clear_child_tid = tidptr;
+  return boot_info().pid;
+}
+
+int64_t sys_set_robust_list(uint64_t, uint64_t len) {
+  constexpr uint64_t kRobustListHeadSize = 24;
+  return len == kRobustListHeadSize ? 0 : -EINVAL;
+}
+
+// Restartable sequences are not offered: ENOSYS is what a Linux kernel built without
+// CONFIG_RSEQ answers, and glibc and musl carry on without them.
+int64_t sys_rseq(uint64_t, uint32_t, int, uint32_t) { return -ENOSYS; }
+
+int64_t sys_arch_prctl(int code, uint64_t addr) {
+  switch (code) {
+    case kArchSetFs:
+      if (addr >= abi::kUserEnd) return -EPERM;
+      g_fs_base = addr;
+      write_fs_base(addr);
+      return 0;
+    case kArchGetFs:
+      return UserPtr<uint64_t>(addr).write(g_fs_base) ? 0 : -EFAULT;
+    case kArchSetGs:
+      return unsupported("arch_prctl(ARCH_SET_GS)");
+    case kArchGetGs:
+      return UserPtr<uint64_t>(addr).write(g_gs_base) ? 0 : -EFAULT;
+    default:
+      return -EINVAL;
+  }
+}
+
+int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask) {
+  if (pid != 0 && static_cast<uint32_t>(pid) != boot_info().pid) return -ESRCH;
+  // ABI: the kernel's cpumask is a whole number of longs; shorter buffers are EINVAL.
+  constexpr uint64_t kMaskBytes = 8;
+  if (len < kMaskBytes || (len & 7)) return -EINVAL;
+  uint8_t bytes[kMaskBytes] = {};
+  for (uint32_t i = 0; i < boot_info().cpu_count && i < 64; ++i) bytes[i / 8] |= 1u << (i % 8);
+  return mask.write(bytes, kMaskBytes) ? static_cast<int64_t>(kMaskBytes) : -EFAULT;
+}
+
+int64_t sys_sched_yield() { return 0; }
+
+}  // namespace burrow::kernel

@@ -1,0 +1,80 @@
+// The dispatch table: Linux number → handler, and the path every call takes.
+#include <asm/unistd_64.h>
+
+#include "boot.h"
+#include "hypercall.h"
+#include "lib/string.h"
+#include "syscalls/handlers.h"
+#include "syscalls/syscall.h"
+
+namespace burrow::kernel {
+namespace {
+
+#define BURROW_IMPLEMENTED_SYSCALLS(X)                                                                 \
+  X(read) X(write) X(readv) X(writev) X(close) X(ioctl) X(fstat) X(newfstatat) X(lseek) X(brk)       \
+  X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap) X(exit) X(exit_group) X(getpid) X(gettid)       \
+  X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid) X(getpgrp) X(set_tid_address)                 \
+  X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity) X(sched_yield) X(rt_sigaction)       \
+  X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(clock_gettime) X(clock_getres)       \
+  X(gettimeofday) X(time) X(uname) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit) X(readlink)   \
+  X(readlinkat)
+
+constexpr uint32_t kTableSize = 512;
+
+struct Table {
+  SyscallFn fns[kTableSize] = {};
+  constexpr Table() {
+#define BURROW_ENTRY(name) fns[__NR_##name] = &adapt<&sys_##name>;
+    BURROW_IMPLEMENTED_SYSCALLS(BURROW_ENTRY)
+#undef BURROW_ENTRY
+  }
+};
+
+constexpr Table kTable;
+
+constinit uint64_t g_reported[kTableSize / 64] = {};
+
+int64_t unknown(uint64_t nr) {
+  if (nr < kTableSize) {
+    uint64_t bit = 1ull << (nr % 64);
+    if (!(g_reported[nr / 64] & bit)) {
+      g_reported[nr / 64] |= bit;
+      hypercall(abi::Hypercall::kUnknownSyscall, nr);
+    }
+  } else {
+    hypercall(abi::Hypercall::kUnknownSyscall, nr);
+  }
+  return -ENOSYS;
+}
+
+}  // namespace
+
+int64_t dispatch_syscall(uint64_t nr, const uint64_t* args) {
+  if (nr < kTableSize && kTable.fns[nr]) return kTable.fns[nr](args);
+  return unknown(nr);
+}
+
+void trace_syscall(uint64_t nr, const uint64_t* args, int64_t result) {
+  if (boot_info().flags & abi::kBootStrace)
+    hypercall(abi::Hypercall::kStrace, nr, args[0], args[1], args[2], args[3], args[4], args[5],
+              static_cast<uint64_t>(result));
+}
+
+namespace {
+constexpr uint32_t kMaxUnsupportedNotes = 32;
+constinit const char* g_noted[kMaxUnsupportedNotes] = {};
+}  // namespace
+
+int64_t unsupported(const char* what) {
+  for (auto& slot : g_noted) {
+    if (slot == what) return -ENOSYS;
+    if (!slot) {
+      slot = what;
+      hypercall(abi::Hypercall::kUnsupported, reinterpret_cast<uint64_t>(what), strlen(what));
+      return -ENOSYS;
+    }
+  }
+  return -ENOSYS;
+}
+
+}  // namespace burrow::kernel

@@ -1,0 +1,75 @@
+// clock_gettime and friends, from the TSC.
+#include "clock.h"
+
+#include "syscalls/handlers.h"
+#include "syscalls/syscall.h"
+
+namespace burrow::kernel {
+namespace {
+
+constexpr int kClockRealtime = 0, kClockMonotonic = 1, kClockProcessCputime = 2, kClockThreadCputime = 3,
+              kClockMonotonicRaw = 4, kClockRealtimeCoarse = 5, kClockMonotonicCoarse = 6, kClockBoottime = 7,
+              kClockRealtimeAlarm = 8, kClockBoottimeAlarm = 9, kClockTai = 11;
+
+bool clock_now(int clock, int64_t* ns) {
+  switch (clock) {
+    case kClockRealtime:
+    case kClockRealtimeCoarse:
+    case kClockRealtimeAlarm:
+    case kClockTai:
+      *ns = realtime_ns();
+      return true;
+    case kClockMonotonic:
+    case kClockMonotonicRaw:
+    case kClockMonotonicCoarse:
+    case kClockBoottime:
+    case kClockBoottimeAlarm:
+      *ns = monotonic_ns();
+      return true;
+    case kClockProcessCputime:
+    case kClockThreadCputime:
+      // NOTE: one program on its own vCPU: its CPU time is the time since it booted.
+      *ns = monotonic_ns() - boot_monotonic_ns();
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+int64_t sys_clock_gettime(int clock, UserPtr<int64_t> ts) {
+  int64_t ns;
+  if (!clock_now(clock, &ns)) return -EINVAL;
+  int64_t v[2] = {ns / 1'000'000'000, ns % 1'000'000'000};
+  return ts.write(v, 2) ? 0 : -EFAULT;
+}
+
+int64_t sys_clock_getres(int clock, uint64_t ts) {
+  int64_t ns;
+  if (!clock_now(clock, &ns)) return -EINVAL;
+  int64_t v[2] = {0, 1};
+  if (ts && !UserPtr<int64_t>(ts).write(v, 2)) return -EFAULT;
+  return 0;
+}
+
+int64_t sys_gettimeofday(UserPtr<int64_t> tv, uint64_t tz) {
+  int64_t ns = realtime_ns();
+  if (!tv.is_null()) {
+    int64_t v[2] = {ns / 1'000'000'000, (ns % 1'000'000'000) / 1000};
+    if (!tv.write(v, 2)) return -EFAULT;
+  }
+  if (tz) {
+    int32_t zone[2] = {0, 0};  // the kernel's timezone is UTC unless settimeofday set it
+    if (!UserPtr<int32_t>(tz).write(zone, 2)) return -EFAULT;
+  }
+  return 0;
+}
+
+int64_t sys_time(uint64_t tloc) {
+  int64_t t = realtime_ns() / 1'000'000'000;
+  if (tloc && !UserPtr<int64_t>(tloc).write(t)) return -EFAULT;
+  return t;
+}
+
+}  // namespace burrow::kernel

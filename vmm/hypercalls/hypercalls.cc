@@ -1,0 +1,233 @@
+// Hypercall service. Guest addresses are virtual and go through the guest's page
+// tables (memory::read_virtual/write_virtual), which check every step.
+#include "hypercalls/hypercalls.h"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "burrow/abi/percpu.h"
+#include "trace/strace.h"
+
+namespace burrow::hypercalls {
+namespace {
+
+using abi::Hypercall;
+
+constexpr uint64_t kStdioCount = 3;
+constexpr uint64_t kChunk = 1 << 16;
+
+class GuestMemoryReader : public trace::GuestReader {
+ public:
+  GuestMemoryReader(const memory::GuestMemory& mem, uint64_t cr3) : mem_(mem), cr3_(cr3) {}
+  bool read(uint64_t va, void* dst, size_t len) override { return memory::read_virtual(mem_, cr3_, va, dst, len); }
+
+ private:
+  const memory::GuestMemory& mem_;
+  uint64_t cr3_;
+};
+
+void say(const std::string& line) {
+  std::string s = "burrow: " + line + "\n";
+  (void)!::write(STDERR_FILENO, s.data(), s.size());
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
+}
+
+const char* vector_name(uint64_t v) {
+  static const char* const kNames[] = {"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+                                       "#BR bound range", "#UD invalid opcode", "#NM device not available",
+                                       "#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+                                       "#NP segment not present", "#SS stack fault", "#GP general protection",
+                                       "#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
+                                       "#MC machine check", "#XM SIMD error", "#VE virtualization"};
+  if (v < std::size(kNames)) return kNames[v];
+  return v == 0x100 ? "system call" : "interrupt";
+}
+
+}  // namespace
+
+Outcome Handler::handle(uint64_t per_cpu_phys) {
+  auto* req = reinterpret_cast<abi::HypercallRequest*>(
+      mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest)));
+  // SAFETY: the PerCpu block is the monitor's own allocation inside guest memory;
+  // its content is guest-controlled, so every field is checked below.
+  abi::HypercallRequest r;
+  std::memcpy(&r, req, sizeof(r));
+  const uint64_t* a = r.args;
+  if (r.nr < std::size(stats_.hypercalls)) ++stats_.hypercalls[r.nr];
+  int64_t result = -EINVAL;
+  switch (static_cast<Hypercall>(r.nr)) {
+    case Hypercall::kWrite:
+      result = write(a[0], a[1], a[2]);
+      break;
+    case Hypercall::kRead:
+      result = read(a[0], a[1], a[2]);
+      break;
+    case Hypercall::kExit:
+      return {static_cast<int>(a[0] & 0xff)};
+    case Hypercall::kFatalSignal:
+      return fatal_signal(a);
+    case Hypercall::kUnknownSyscall: {
+      const char* name = trace::syscall_name(a[0]);
+      say(fmt::format("unimplemented system call {} (number {}); the program got ENOSYS",
+                      name ? name : "?", a[0]));
+      result = 0;
+      break;
+    }
+    case Hypercall::kStrace: {
+      GuestMemoryReader reader(mem_, cr3_);
+      std::string line = trace::format_syscall(a[0], a + 1, static_cast<int64_t>(a[7]), reader) + "\n";
+      (void)!::write(STDERR_FILENO, line.data(), line.size());
+      result = 0;
+      break;
+    }
+    case Hypercall::kRandom:
+      result = random(a[0], a[1]);
+      break;
+    case Hypercall::kIoctl:
+      result = ioctl(a[0], a[1], a[2]);
+      break;
+    case Hypercall::kFstat:
+      result = fstat(a[0], a[1]);
+      break;
+    case Hypercall::kPanic:
+      say("guest kernel panic: " + guest_string(a[0], a[1], 4096));
+      return {static_cast<int>(ExitCode::kMonitorFailed)};
+    case Hypercall::kKernelFault:
+      return kernel_fault(a[0]);
+    case Hypercall::kStat:
+      result = 0;
+      break;
+    case Hypercall::kUnsupported: {
+      std::string what = guest_string(a[0], a[1], 512);
+      if (noted_.insert(what).second) say(fmt::format("not supported yet: {}; the program got ENOSYS", what));
+      result = 0;
+      break;
+    }
+    case Hypercall::kOutOfMemory:
+      say(fmt::format("out of guest memory (--memory={}M): the program was killed", mem_.size() >> 20));
+      return {128 + SIGKILL};
+    default:
+      say(fmt::format("guest made an unknown hypercall {}", r.nr));
+      return {static_cast<int>(ExitCode::kMonitorFailed)};
+  }
+  req->result = result;
+  return {};
+}
+
+int64_t Handler::write(uint64_t fd, uint64_t buf, uint64_t len) {
+  if (fd >= kStdioCount) return -EBADF;
+  std::vector<uint8_t> staging(std::min(len, kChunk));
+  uint64_t done = 0;
+  while (done < len) {
+    uint64_t n = std::min(len - done, kChunk);
+    if (!memory::read_virtual(mem_, cr3_, buf + done, staging.data(), n)) return done ? done : -EFAULT;
+    uint64_t off = 0;
+    while (off < n) {
+      ssize_t w = ::write(static_cast<int>(fd), staging.data() + off, n - off);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return (done + off) ? static_cast<int64_t>(done + off) : -errno;
+      }
+      off += static_cast<uint64_t>(w);
+    }
+    done += n;
+  }
+  return static_cast<int64_t>(done);
+}
+
+int64_t Handler::read(uint64_t fd, uint64_t buf, uint64_t len) {
+  if (fd >= kStdioCount) return -EBADF;
+  std::vector<uint8_t> staging(std::min(len, kChunk));
+  ssize_t n;
+  do {
+    n = ::read(static_cast<int>(fd), staging.data(), staging.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  if (!memory::write_virtual(mem_, cr3_, buf, staging.data(), static_cast<size_t>(n))) return -EFAULT;
+  return n;
+}
+
+int64_t Handler::random(uint64_t buf, uint64_t len) {
+  std::vector<uint8_t> bytes(std::min(len, kChunk));
+  ssize_t n = getrandom(bytes.data(), bytes.size(), 0);
+  if (n < 0) return -errno;
+  if (!memory::write_virtual(mem_, cr3_, buf, bytes.data(), static_cast<size_t>(n))) return -EFAULT;
+  return n;
+}
+
+int64_t Handler::ioctl(uint64_t fd, uint64_t request, uint64_t arg) {
+  if (fd >= kStdioCount) return -EBADF;
+  // ABI: struct termios as the kernel fills it for TCGETS is 36+ bytes (kernel
+  // termios: 4 flags, line, 19 cc); winsize is 8.
+  uint8_t out[64] = {};
+  size_t size;
+  if (request == TCGETS)
+    size = 60;
+  else if (request == TIOCGWINSZ)
+    size = sizeof(winsize);
+  else
+    return -ENOTTY;
+  if (::ioctl(static_cast<int>(fd), request, out) < 0) return -errno;
+  if (!memory::write_virtual(mem_, cr3_, arg, out, size)) return -EFAULT;
+  return 0;
+}
+
+int64_t Handler::fstat(uint64_t fd, uint64_t buf) {
+  if (fd >= kStdioCount) return -EBADF;
+  struct stat st {};
+  static_assert(sizeof(st) == 144, "ABI: struct stat on x86-64");
+  if (::fstat(static_cast<int>(fd), &st) < 0) return -errno;
+  if (!memory::write_virtual(mem_, cr3_, buf, &st, sizeof(st))) return -EFAULT;
+  return 0;
+}
+
+std::string Handler::guest_string(uint64_t va, uint64_t len, uint64_t max) {
+  std::string s(std::min(len, max), '\0');
+  if (!memory::read_virtual(mem_, cr3_, va, s.data(), s.size())) return "<unreadable message>";
+  return s;
+}
+
+Outcome Handler::fatal_signal(const uint64_t* a) {
+  int sig = static_cast<int>(a[0]);
+  if (sig <= 0 || sig >= 65) sig = SIGKILL;
+  std::string detail;
+  if (sig == SIGSEGV || sig == SIGBUS)
+    detail = fmt::format(": {} at {:#x} (rip {:#x})", a[3] == 2 ? "access violation" : "invalid memory access",
+                         a[1], a[2]);
+  else if (sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
+    detail = fmt::format(" at rip {:#x}", a[2]);
+  say(fmt::format("{}: killed by {}{}", options_.program, signal_name(sig), detail));
+  return {128 + sig};
+}
+
+Outcome Handler::kernel_fault(uint64_t frame_va) {
+  abi::TrapFrame f{};
+  if (!memory::read_virtual(mem_, cr3_, frame_va, &f, sizeof(f))) {
+    say("guest kernel fault (frame unreadable)");
+    return {static_cast<int>(ExitCode::kMonitorFailed)};
+  }
+  say(fmt::format("guest kernel fault: vector {} ({}) at rip {:#x} cs {:#x}, error {:#x}, address {:#x}", f.vector,
+                  vector_name(f.vector), f.rip, f.cs, f.error, f.cr2));
+  say(fmt::format("  rax {:#018x} rbx {:#018x} rcx {:#018x} rdx {:#018x}", f.rax, f.rbx, f.rcx, f.rdx));
+  say(fmt::format("  rsi {:#018x} rdi {:#018x} rbp {:#018x} rsp {:#018x}", f.rsi, f.rdi, f.rbp, f.rsp));
+  say(fmt::format("  r8  {:#018x} r9  {:#018x} r10 {:#018x} r11 {:#018x}", f.r8, f.r9, f.r10, f.r11));
+  say(fmt::format("  r12 {:#018x} r13 {:#018x} r14 {:#018x} r15 {:#018x} rflags {:#x}", f.r12, f.r13, f.r14, f.r15,
+                  f.rflags));
+  return {static_cast<int>(ExitCode::kMonitorFailed)};
+}
+
+}  // namespace burrow::hypercalls

@@ -1,0 +1,111 @@
+// The command line: `burrow run [options] -- PROGRAM [ARGS...]`. The only place
+// exceptions are caught (CLI11 reports parse errors with them).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "result.h"
+#include "run/options.h"
+#include "run/runner.h"
+
+namespace {
+
+void say(const std::string& line) {
+  std::string s = "burrow: " + line + "\n";
+  (void)!::write(STDERR_FILENO, s.data(), s.size());
+}
+
+// "256M", "1G", "65536k", "268435456": bytes.
+std::optional<uint64_t> parse_size(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  size_t used = 0;
+  unsigned long long value;
+  try {
+    value = std::stoull(text, &used, 10);
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string suffix = text.substr(used);
+  uint64_t shift = 0;
+  if (suffix == "" || suffix == "b" || suffix == "B")
+    shift = 0;
+  else if (suffix == "k" || suffix == "K")
+    shift = 10;
+  else if (suffix == "m" || suffix == "M")
+    shift = 20;
+  else if (suffix == "g" || suffix == "G")
+    shift = 30;
+  else
+    return std::nullopt;
+  if (value > (~0ull >> shift)) return std::nullopt;
+  return value << shift;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Burrow: run an unmodified Linux x86-64 program as a unikernel in its own KVM virtual machine"};
+  app.set_version_flag("--version", "burrow 0.1.0");
+  app.require_subcommand(1);
+
+  burrow::RunOptions options;
+  std::string memory = "256M";
+  CLI::App* run = app.add_subcommand("run", "Boot PROGRAM in a new VM; exit with its exit status (128+N for signal N)");
+  run->add_option("-m,--memory", memory, "Guest memory (e.g. 256M, 1G)")->capture_default_str();
+  run->add_option("--cpus", options.cpus, "Number of vCPUs")->capture_default_str();
+  run->add_option("-e,--env", options.env_overrides, "Set an environment variable (K=V, or K to pass the caller's)");
+  run->add_flag("--clear-env", options.clear_env, "Start from an empty environment");
+  run->add_flag("--strace", options.strace, "Print every system call, strace-style, on stderr");
+  run->add_flag("--stats", options.stats, "Print VM exit counts and timings on stderr at exit");
+  std::vector<std::string> command;
+  run->add_option("command", command, "PROGRAM and its arguments");
+  // Options after PROGRAM belong to it (as with docker run); `--` also ends ours.
+  run->prefix_command();
+  run->footer("Usage: burrow run [OPTIONS] [--] PROGRAM [ARGS...]");
+
+  // Everything after the first `--` is the program's, untouched by the parser.
+  std::vector<std::string> after_dashes;
+  int parsed_argc = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--") {
+      after_dashes.assign(argv + i + 1, argv + argc);
+      parsed_argc = i;
+      break;
+    }
+  }
+  try {
+    app.parse(parsed_argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    say(fmt::format("{} (see burrow {} --help)", e.what(), run->parsed() ? "run" : ""));
+    return static_cast<int>(burrow::ExitCode::kMonitorFailed);
+  }
+
+  auto bytes = parse_size(memory);
+  if (!bytes) {
+    say(fmt::format("--memory: cannot read '{}' as a size (use e.g. 256M or 1G)", memory));
+    return static_cast<int>(burrow::ExitCode::kMonitorFailed);
+  }
+  options.memory = *bytes;
+  for (auto& arg : run->remaining()) command.push_back(arg);
+  for (auto& arg : after_dashes) command.push_back(arg);
+  if (command.empty()) {
+    say("run: no program given (usage: burrow run [OPTIONS] [--] PROGRAM [ARGS...])");
+    return static_cast<int>(burrow::ExitCode::kMonitorFailed);
+  }
+  options.program = command.front();
+  options.argv = command;
+
+  auto status = burrow::run::run(options);
+  if (!status) {
+    say(status.error().message);
+    return static_cast<int>(status.error().code);
+  }
+  return *status;
+}

@@ -1,0 +1,43 @@
+// The builder of a VM's first address space, in one explicit order: kernel image,
+// direct map, per-CPU blocks, descriptor tables, the program and its stack, BootInfo.
+// Everything is written into guest memory at host speed before the first instruction.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "burrow/abi/boot_info.h"
+#include "loader/elf.h"
+#include "loader/initial_stack.h"
+#include "memory/guest_memory.h"
+#include "result.h"
+
+namespace burrow::run {
+
+struct ProgramSpec {
+  std::string host_path;        // absolute path of the executable on the host
+  std::string execfn;           // the path as given (AT_EXECFN)
+  std::span<const uint8_t> file;
+  const loader::ElfImage* elf;
+  std::vector<std::string> argv, envp;
+  std::vector<loader::AuxEntry> cpu_auxv;  // AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ
+  bool shim_user = false;                  // map the shim user-accessible (PVM)
+};
+
+struct AddressSpace {
+  uint64_t cr3 = 0;
+  uint64_t kernel_entry = 0;
+  uint64_t gdt_virt = 0, idt_virt = 0;
+  uint16_t gdt_limit = 0;
+  std::vector<uint64_t> tss_virt;  // per vCPU
+  abi::BootInfo* boot = nullptr;   // in guest memory; the caller completes it
+};
+
+// Lays out everything; `boot` is partly filled (memory, regions, program entry and
+// stack) and the caller adds time, identity and flags.
+Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<const uint8_t> kernel_elf,
+                                         uint32_t cpus, const ProgramSpec& program);
+
+}  // namespace burrow::run

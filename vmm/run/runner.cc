@@ -1,0 +1,360 @@
+// Assembles a VM in one explicit order (program file, KVM, memory, address space,
+// vCPU state, clock) and runs its vCPU loop until the program exits.
+#include "run/runner.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/auxv.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "burrow/abi/boot_info.h"
+#include "burrow/abi/layout.h"
+#include "burrow/abi/percpu.h"
+#include "hypercalls/hypercalls.h"
+#include "kvm/kvm.h"
+#include "loader/elf.h"
+#include "memory/guest_memory.h"
+#include "run/address_space.h"
+
+extern "C" const uint8_t burrow_kernel_image[];
+extern "C" const uint8_t burrow_kernel_image_end[];
+extern char** environ;
+
+namespace burrow::run {
+namespace {
+
+struct ProgramFile {
+  std::string host_path;
+  std::vector<uint8_t> bytes;
+};
+
+Error file_error(const std::string& name, ExitCode code, const std::string& what) {
+  return make_error(code, fmt::format("{}: {}", name, what));
+}
+
+// Finds the program as execvp would (PATH search when the name has no slash) and
+// reads it whole.
+Result<ProgramFile> read_program(const std::string& name, uint64_t limit) {
+  std::string path = name;
+  if (name.empty()) return file_error("''", ExitCode::kNotFound, "No such file or directory");
+  if (name.find('/') == std::string::npos) {
+    const char* env = std::getenv("PATH");
+    std::string dirs = env ? env : "/usr/local/bin:/usr/bin:/bin";
+    path.clear();
+    for (size_t pos = 0; pos <= dirs.size();) {
+      size_t end = dirs.find(':', pos);
+      if (end == std::string::npos) end = dirs.size();
+      std::string dir = dirs.substr(pos, end - pos);
+      std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        path = candidate;
+        break;
+      }
+      pos = end + 1;
+    }
+    if (path.empty()) return file_error(name, ExitCode::kNotFound, "executable file not found in $PATH");
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    return file_error(name, e == ENOENT || e == ENOTDIR ? ExitCode::kNotFound : ExitCode::kCannotExecute,
+                      std::strerror(e));
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  auto fail = [&](ExitCode code, const std::string& what) {
+    ::close(fd);
+    return file_error(name, code, what);
+  };
+  if (S_ISDIR(st.st_mode)) return fail(ExitCode::kCannotExecute, "Is a directory");
+  if (!S_ISREG(st.st_mode)) return fail(ExitCode::kCannotExecute, "Permission denied (not a regular file)");
+  if (::access(path.c_str(), X_OK) != 0) return fail(ExitCode::kCannotExecute, "Permission denied");
+  if (static_cast<uint64_t>(st.st_size) > limit)
+    return fail(ExitCode::kCannotExecute, fmt::format("the file is larger than guest memory (--memory={}M)", limit >> 20));
+  ProgramFile out;
+  out.bytes.resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < out.bytes.size()) {
+    ssize_t n = ::read(fd, out.bytes.data() + done, out.bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(ExitCode::kCannotExecute, n < 0 ? std::strerror(errno) : "file shrank while reading");
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  char resolved[PATH_MAX];
+  out.host_path = ::realpath(path.c_str(), resolved) ? resolved : path;
+  return out;
+}
+
+std::vector<std::string> build_environment(const RunOptions& options) {
+  std::vector<std::string> env;
+  if (!options.clear_env)
+    for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  for (const auto& kv : options.env_overrides) {
+    std::string entry = kv;
+    size_t eq = kv.find('=');
+    std::string key = kv.substr(0, eq);
+    if (eq == std::string::npos) {
+      // docker's `-e NAME`: pass the caller's value through, or nothing.
+      const char* v = std::getenv(key.c_str());
+      if (!v) continue;
+      entry = key + "=" + v;
+    }
+    std::erase_if(env, [&](const std::string& e) { return e.compare(0, key.size() + 1, key + "=") == 0; });
+    env.push_back(entry);
+  }
+  return env;
+}
+
+const kvm_cpuid_entry2* find_cpuid(const std::vector<kvm_cpuid_entry2>& c, uint32_t fn, uint32_t index) {
+  for (const auto& e : c)
+    if (e.function == fn && e.index == index) return &e;
+  return nullptr;
+}
+
+// XSAVE components the guest enables: x87, SSE, AVX, AVX-512 (opmask, ZMM_Hi256,
+// Hi16_ZMM). AMX needs Linux's per-process permission dance and is left out.
+constexpr uint64_t kXcr0Allowed = 0xE7;
+
+struct CpuSetup {
+  std::vector<kvm_cpuid_entry2> cpuid;
+  uint64_t xcr0 = 0;
+  bool fsgsbase = false;
+};
+
+CpuSetup plan_cpu(const kvm::System& sys) {
+  CpuSetup s;
+  s.cpuid = sys.supported_cpuid();
+  for (auto& e : s.cpuid) {
+    if (e.function == 7 && e.index == 0) {
+      e.edx &= ~((1u << 22) | (1u << 24) | (1u << 25));  // AMX
+      s.fsgsbase = e.ebx & 1;
+    }
+    if (e.function == 0xD && e.index == 0) {
+      uint64_t supported = e.eax | (uint64_t{e.edx} << 32);
+      s.xcr0 = supported & kXcr0Allowed;
+      e.eax = static_cast<uint32_t>(s.xcr0);
+      e.edx = static_cast<uint32_t>(s.xcr0 >> 32);
+    }
+  }
+  if (const auto* leaf1 = find_cpuid(s.cpuid, 1, 0)) {
+    if (!(leaf1->ecx & (1u << 26))) s.xcr0 = 0;  // no XSAVE at all
+  }
+  return s;
+}
+
+kvm_segment segment(uint16_t selector, bool code) {
+  kvm_segment s{};
+  s.base = 0;
+  s.limit = 0xFFFFFFFF;
+  s.selector = selector;
+  s.type = code ? 11 : 3;
+  s.present = 1;
+  s.dpl = selector & 3;
+  s.s = 1;
+  s.l = code ? 1 : 0;
+  s.db = code ? 0 : 1;
+  s.g = 1;
+  return s;
+}
+
+Result<void> setup_vcpu(kvm::Vcpu& vcpu, const CpuSetup& cpu, const AddressSpace& as, uint32_t index) {
+  if (auto r = vcpu.set_cpuid(cpu.cpuid); !r) return r;
+  auto sregs = vcpu.sregs();
+  if (!sregs) return sregs.error();
+  kvm_sregs s = *sregs;
+  s.cs = segment(abi::kUserCs, true);
+  s.ds = s.es = s.fs = s.gs = s.ss = segment(abi::kUserSs, false);
+  s.tr = kvm_segment{};
+  s.tr.base = as.tss_virt[index];
+  s.tr.limit = 103;
+  s.tr.selector = static_cast<uint16_t>(abi::kTssSelector + 16 * index);
+  s.tr.type = 11;
+  s.tr.present = 1;
+  s.ldt = kvm_segment{};
+  s.ldt.unusable = 1;
+  s.gdt.base = as.gdt_virt;
+  s.gdt.limit = as.gdt_limit;
+  s.idt.base = as.idt_virt;
+  s.idt.limit = 256 * 16 - 1;
+  s.cr3 = as.cr3;
+  constexpr uint64_t kCr0 = 0x80050033;  // PG AM WP NE ET MP PE
+  s.cr0 = kCr0;
+  uint64_t cr4 = (1u << 5) | (1u << 9) | (1u << 10);  // PAE OSFXSR OSXMMEXCPT
+  if (cpu.fsgsbase) cr4 |= 1u << 16;
+  if (cpu.xcr0) cr4 |= 1u << 18;  // OSXSAVE
+  s.cr4 = cr4;
+  s.efer = (1u << 0) | (1u << 8) | (1u << 10) | (1u << 11);  // SCE LME LMA NXE
+  if (auto r = vcpu.set_sregs(s); !r) return r;
+  if (cpu.xcr0)
+    if (auto r = vcpu.set_xcr0(cpu.xcr0); !r) return r;
+
+  constexpr uint32_t kMsrStar = 0xC0000081, kMsrLstar = 0xC0000082, kMsrSfmask = 0xC0000084,
+                     kMsrFsBase = 0xC0000100, kMsrGsBase = 0xC0000101, kMsrKernelGsBase = 0xC0000102;
+  std::vector<kvm_msr_entry> msrs = {
+      {kMsrStar, 0, (uint64_t{abi::kKernelSs} << 48) | (uint64_t{abi::kKernelCs} << 32)},
+      {kMsrLstar, 0, abi::kShimSyscallStubs + uint64_t{index} * abi::kSyscallStubStride},
+      // Entering the shim clears IF, TF, DF, AC and NT, as Linux's entry does.
+      {kMsrSfmask, 0, 0x47700},
+      {kMsrFsBase, 0, 0},
+      {kMsrGsBase, 0, 0},
+      {kMsrKernelGsBase, 0, 0},
+  };
+  if (auto r = vcpu.set_msrs(msrs); !r) return r;
+
+  kvm_regs regs{};
+  regs.rip = as.kernel_entry;
+  regs.rsp = abi::per_cpu_virt(index) + abi::kKernelStackTop;
+  regs.rdi = abi::kDirectMapBase + abi::kBootInfoPhys;
+  regs.rsi = index;
+  regs.rflags = 0x202;
+  return vcpu.set_regs(regs);
+}
+
+int64_t ns_of(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+Result<void> calibrate_clock(kvm::Vcpu& vcpu, abi::BootInfo& boot) {
+  uint64_t khz = vcpu.tsc_khz();
+  if (!khz) return make_error(ExitCode::kMonitorFailed, "KVM does not report the TSC frequency (KVM_GET_TSC_KHZ)");
+  boot.tsc_hz = khz * 1000;
+  int64_t mono0 = ns_of(CLOCK_MONOTONIC), real0 = ns_of(CLOCK_REALTIME);
+  auto tsc = vcpu.msr(0x10);  // IA32_TIME_STAMP_COUNTER
+  if (!tsc) return tsc.error();
+  int64_t mono1 = ns_of(CLOCK_MONOTONIC);
+  boot.tsc_ref = *tsc;
+  boot.monotonic_ref_ns = (mono0 + mono1) / 2;
+  boot.realtime_ref_ns = real0 + (mono1 - mono0) / 2;
+  return {};
+}
+
+const char* exit_reason_name(uint32_t reason) {
+  switch (reason) {
+    case KVM_EXIT_HLT: return "hlt";
+    case KVM_EXIT_SHUTDOWN: return "shutdown (triple fault)";
+    case KVM_EXIT_FAIL_ENTRY: return "entry failed";
+    case KVM_EXIT_INTERNAL_ERROR: return "KVM internal error";
+    case KVM_EXIT_IO: return "port I/O";
+    case KVM_EXIT_MMIO: return "MMIO";
+    default: return "unexpected exit";
+  }
+}
+
+}  // namespace
+
+Result<int> run(const RunOptions& options) {
+  if (options.memory < abi::kMinMemory || options.memory > abi::kMaxMemory)
+    return make_error(ExitCode::kMonitorFailed, fmt::format("--memory must be between {}M and {}G",
+                                                            abi::kMinMemory >> 20, abi::kMaxMemory >> 30));
+  if (options.cpus != 1) return make_error(ExitCode::kMonitorFailed, "--cpus: only 1 vCPU is supported so far");
+  int64_t t_start = ns_of(CLOCK_MONOTONIC);
+
+  auto file = read_program(options.program, options.memory);
+  if (!file) return file.error();
+  auto elf = loader::parse_elf(file->bytes);
+  if (!elf) return file_error(options.program, elf.error().code, elf.error().message);
+  if (elf->interp)
+    return file_error(options.program, ExitCode::kCannotExecute,
+                      fmt::format("dynamically linked (interpreter {}): only static programs run so far",
+                                  *elf->interp));
+
+  auto sys = kvm::System::open();
+  if (!sys) return sys.error();
+  auto vm = kvm::Vm::create(*sys);
+  if (!vm) return vm.error();
+  uint64_t mem_size = options.memory & ~(abi::kLargePageSize - 1);
+  auto mem = memory::GuestMemory::create(mem_size);
+  if (!mem) return mem.error();
+  if (auto r = vm->add_memory(0, 0, mem->size(), mem->host_base()); !r) return r.error();
+
+  CpuSetup cpu = plan_cpu(*sys);
+  ProgramSpec spec;
+  spec.host_path = file->host_path;
+  spec.execfn = options.program;
+  spec.file = file->bytes;
+  spec.elf = &*elf;
+  spec.argv = options.argv;
+  spec.shim_user = sys->is_pvm();
+  spec.envp = build_environment(options);
+  // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
+  // natively at CPL 3): the host's own value, as a native run sees it.
+  spec.cpu_auxv = {{AT_HWCAP, getauxval(AT_HWCAP)},
+                   {AT_HWCAP2, cpu.fsgsbase ? 2u : 0u},
+                   {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)}};
+  auto as = build_address_space(*mem, {burrow_kernel_image, burrow_kernel_image_end}, options.cpus, spec);
+  if (!as) {
+    const Error& e = as.error();
+    return file_error(options.program, e.code, e.message);
+  }
+
+  auto vcpu = vm->create_vcpu(*sys, 0);
+  if (!vcpu) return vcpu.error();
+  if (auto r = setup_vcpu(*vcpu, cpu, *as, 0); !r) return r.error();
+
+  abi::BootInfo& boot = *as->boot;
+  boot.flags = (options.strace ? abi::kBootStrace : 0) | (options.stats ? abi::kBootStats : 0) |
+               (cpu.fsgsbase ? abi::kBootFsGsBase : 0);
+  boot.pid = static_cast<uint32_t>(getpid());
+  boot.ppid = static_cast<uint32_t>(getppid());
+  for (uint32_t i = 0; i < abi::kRlimitCount; ++i) {
+    rlimit rl{};
+    getrlimit(static_cast<__rlimit_resource>(i), &rl);
+    boot.rlimits[i][0] = rl.rlim_cur;
+    boot.rlimits[i][1] = rl.rlim_max;
+  }
+  if (auto r = calibrate_clock(*vcpu, boot); !r) return r.error();
+
+  hypercalls::Stats stats;
+  hypercalls::Handler handler(*mem, as->cr3, options, stats);
+  std::map<uint32_t, uint64_t> exits;
+  std::optional<int> status;
+  int64_t t_boot = ns_of(CLOCK_MONOTONIC);
+  while (!status) {
+    int rc = vcpu->run();
+    if (rc == -EINTR || rc == -EAGAIN) continue;
+    if (rc < 0) return make_error(ExitCode::kMonitorFailed, fmt::format("KVM_RUN: {}", std::strerror(-rc)));
+    kvm_run* run = vcpu->run_state();
+    ++exits[run->exit_reason];
+    ++stats.exits;
+    if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && run->mmio.phys_addr >= abi::kMmioPhys &&
+        run->mmio.phys_addr < abi::kMmioPhys + abi::kPageSize) {
+      status = handler.handle(boot.per_cpu_phys[vcpu->index()]).exit_status;
+      continue;
+    }
+    auto regs = vcpu->regs();
+    std::string where = regs ? fmt::format(" at rip {:#x} rsp {:#x}", regs->rip, regs->rsp) : "";
+    if (run->exit_reason == KVM_EXIT_IO && run->io.port == abi::kShimPanicPort)
+      return make_error(ExitCode::kMonitorFailed, "guest double fault" + where);
+    if (run->exit_reason == KVM_EXIT_MMIO)
+      return make_error(ExitCode::kMonitorFailed,
+                        fmt::format("guest touched unbacked address {:#x}{}", run->mmio.phys_addr, where));
+    if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+      return make_error(ExitCode::kMonitorFailed,
+                        fmt::format("KVM internal error (suberror {}){}", run->internal.suberror, where));
+    return make_error(ExitCode::kMonitorFailed,
+                      fmt::format("the VM stopped: {} (exit reason {}){}", exit_reason_name(run->exit_reason),
+                                  run->exit_reason, where));
+  }
+  if (options.stats) {
+    int64_t t_end = ns_of(CLOCK_MONOTONIC);
+    std::string line = fmt::format(
+        "burrow: stats: {} VM exits ({} hypercalls), set-up {:.2f} ms, run {:.2f} ms, KVM {}\n", stats.exits,
+        exits[KVM_EXIT_MMIO], (t_boot - t_start) / 1e6, (t_end - t_boot) / 1e6, sys->is_pvm() ? "PVM" : "hardware");
+    (void)!::write(STDERR_FILENO, line.data(), line.size());
+  }
+  return *status;
+}
+
+}  // namespace burrow::run
