@@ -94,6 +94,12 @@ int main(int argc, char** argv) {
   }
   options.memory = *bytes;
   for (auto& arg : run->remaining()) command.push_back(arg);
+  // prefix_command() stops at the first unknown argument; one that looks like an
+  // option (before any `--`) is a mistyped option of ours, not a program.
+  if (!command.empty() && command.front().size() > 1 && command.front()[0] == '-') {
+    say(fmt::format("run: unknown option {} (see burrow run --help)", command.front()));
+    return static_cast<int>(burrow::ExitCode::kMonitorFailed);
+  }
   for (auto& arg : after_dashes) command.push_back(arg);
   if (command.empty()) {
     say("run: no program given (usage: burrow run [OPTIONS] [--] PROGRAM [ARGS...])");

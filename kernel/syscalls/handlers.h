@@ -23,6 +23,7 @@ int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg);
 int64_t sys_fstat(int fd, UserPtr<char> statbuf);
 int64_t sys_newfstatat(int dirfd, uint64_t path, UserPtr<char> statbuf, int flags);
 int64_t sys_lseek(int fd, int64_t offset, int whence);
+int64_t sys_fcntl(int fd, int cmd, uint64_t arg);
 
 // mm.cc — memory, served in the guest.
 int64_t sys_brk(uint64_t addr);
@@ -49,6 +50,7 @@ int64_t sys_rseq(uint64_t rseq, uint32_t len, int flags, uint32_t sig);
 int64_t sys_arch_prctl(int code, uint64_t addr);
 int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask);
 int64_t sys_sched_yield();
+int64_t sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
 
 // signal.cc — dispositions and masks (delivery comes later), kill of oneself.
 int64_t sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, uint64_t sigsetsize);
@@ -66,6 +68,7 @@ int64_t sys_time(uint64_t tloc);
 
 // info.cc — uname, limits, randomness, /proc/self/exe.
 int64_t sys_uname(UserPtr<char> buf);
+int64_t sys_sysinfo(uint64_t info);
 int64_t sys_getrandom(UserPtr<char> buf, uint64_t len, uint32_t flags);
 int64_t sys_prlimit64(int pid, int resource, uint64_t new_limit, uint64_t old_limit);
 int64_t sys_getrlimit(int resource, uint64_t rlim);

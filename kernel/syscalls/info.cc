@@ -1,5 +1,7 @@
 // What the program may ask about its world: uname, limits, randomness, its own path.
 #include "boot.h"
+#include "clock.h"
+#include "mm/frames.h"
 #include "hypercall.h"
 #include "lib/string.h"
 #include "syscalls/handlers.h"
@@ -44,6 +46,28 @@ int64_t sys_uname(UserPtr<char> buf) {
   for (int i = 0; i < 6; ++i)
     if (!(buf + i * kField).write(fields[i], kField)) return -EFAULT;
   return 0;
+}
+
+int64_t sys_sysinfo(uint64_t info) {
+  struct SysInfo {  // ABI: struct sysinfo on x86-64
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint32_t pad2;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+  };
+  static_assert(sizeof(SysInfo) == 112);
+  // The VM's own view: its memory, its one process, its time since boot.
+  SysInfo s = {};
+  s.uptime = (monotonic_ns() - boot_monotonic_ns()) / 1'000'000'000;
+  s.totalram = boot_info().memory_size;
+  s.freeram = mm::frames_free_count() * abi::kPageSize;
+  s.procs = 1;
+  s.mem_unit = 1;
+  return UserPtr<SysInfo>(info).write(s) ? 0 : -EFAULT;
 }
 
 int64_t sys_getrandom(UserPtr<char> buf, uint64_t len, uint32_t flags) {

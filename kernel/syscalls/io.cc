@@ -10,6 +10,7 @@ namespace {
 
 constexpr int kStdioCount = 3;
 constinit bool g_closed[kStdioCount] = {};
+constinit bool g_cloexec[kStdioCount] = {};
 
 // Reads prepare at most this much of the buffer per call (pages are populated on
 // demand; a huge buffer for a small read would map it all). Short reads are normal.
@@ -97,6 +98,28 @@ int64_t sys_newfstatat(int dirfd, uint64_t path, UserPtr<char> statbuf, int flag
   if (n == -EFAULT) return -EFAULT;
   if (n == 0) return (flags & kAtEmptyPath) ? sys_fstat(dirfd, statbuf) : -ENOENT;
   return unsupported("stat of a path (files arrive with the filesystem work)");
+}
+
+int64_t sys_fcntl(int fd, int cmd, uint64_t arg) {
+  if (!open_stdio(fd)) return -EBADF;
+  constexpr int kDupFd = 0, kGetFd = 1, kSetFd = 2, kGetFl = 3, kSetFl = 4, kDupFdCloexec = 1030;
+  constexpr uint64_t kFdCloexec = 1;
+  switch (cmd) {
+    case kGetFd:
+      return g_cloexec[fd] ? kFdCloexec : 0;
+    case kSetFd:
+      g_cloexec[fd] = arg & kFdCloexec;
+      return 0;
+    case kGetFl:
+      return hypercall(abi::Hypercall::kGetFileFlags, static_cast<uint64_t>(fd));
+    case kSetFl:
+      return unsupported("fcntl(F_SETFL) on standard input/output");
+    case kDupFd:
+    case kDupFdCloexec:
+      return unsupported("duplicating file descriptors (arrives with the filesystem work)");
+    default:
+      return unsupported("fcntl command on standard input/output");
+  }
 }
 
 int64_t sys_lseek(int fd, int64_t, int) {

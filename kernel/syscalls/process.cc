@@ -1,5 +1,6 @@
 // The process: identity, exit, the thread pointer, CPU affinity.
 #include "boot.h"
+#include "lib/string.h"
 #include "burrow/abi/layout.h"
 #include "shim_call.h"
 #include "syscalls/handlers.h"
@@ -79,5 +80,49 @@ int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask) {
 }
 
 int64_t sys_sched_yield() { return 0; }
+
+int64_t sys_prctl(int option, uint64_t arg2, uint64_t, uint64_t, uint64_t) {
+  // ABI: linux/prctl.h
+  constexpr int kSetPdeathsig = 1, kGetPdeathsig = 2, kGetDumpable = 3, kSetDumpable = 4, kSetName = 15,
+                kGetName = 16, kSetNoNewPrivs = 38, kGetNoNewPrivs = 39;
+  constexpr uint64_t kCommSize = 16;
+  static constinit char comm[kCommSize] = {};
+  static constinit uint64_t pdeathsig = 0, dumpable = 1, no_new_privs = 0;
+  if (!comm[0]) memcpy(comm, boot_info().comm, kCommSize);
+  switch (option) {
+    case kSetName: {
+      char next[kCommSize] = {};
+      for (uint64_t i = 0; i + 1 < kCommSize; ++i) {
+        if (!UserPtr<char>(arg2 + i).read(&next[i])) return -EFAULT;
+        if (!next[i]) break;
+      }
+      memcpy(comm, next, kCommSize);
+      return 0;
+    }
+    case kGetName:
+      return UserPtr<char>(arg2).write(comm, kCommSize) ? 0 : -EFAULT;
+    case kSetPdeathsig:
+      if (arg2 > 64) return -EINVAL;
+      pdeathsig = arg2;
+      return 0;
+    case kGetPdeathsig:
+      return UserPtr<int32_t>(arg2).write(static_cast<int32_t>(pdeathsig)) ? 0 : -EFAULT;
+    case kGetDumpable:
+      return static_cast<int64_t>(dumpable);
+    case kSetDumpable:
+      if (arg2 > 1) return -EINVAL;
+      dumpable = arg2;
+      return 0;
+    case kSetNoNewPrivs:
+      if (arg2 != 1) return -EINVAL;
+      no_new_privs = 1;
+      return 0;
+    case kGetNoNewPrivs:
+      return static_cast<int64_t>(no_new_privs);
+    default:
+      // Linux answers EINVAL for options it does not know.
+      return -EINVAL;
+  }
+}
 
 }  // namespace burrow::kernel

@@ -17,7 +17,7 @@ namespace {
   X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity) X(sched_yield) X(rt_sigaction)       \
   X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(clock_gettime) X(clock_getres)       \
   X(gettimeofday) X(time) X(uname) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit) X(readlink)   \
-  X(readlinkat)
+  X(readlinkat) X(fcntl) X(prctl) X(sysinfo)
 
 constexpr uint32_t kTableSize = 512;
 

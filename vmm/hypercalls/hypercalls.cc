@@ -2,6 +2,7 @@
 // tables (memory::read_virtual/write_virtual), which check every step.
 #include "hypercalls/hypercalls.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -108,6 +109,14 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       return {static_cast<int>(ExitCode::kMonitorFailed)};
     case Hypercall::kKernelFault:
       return kernel_fault(a[0]);
+    case Hypercall::kGetFileFlags:
+      if (a[0] >= kStdioCount) {
+        result = -EBADF;
+      } else {
+        int flags = ::fcntl(static_cast<int>(a[0]), F_GETFL);
+        result = flags < 0 ? -errno : flags;
+      }
+      break;
     case Hypercall::kStat:
       result = 0;
       break;

@@ -90,20 +90,22 @@ struct PagePlan {
 Result<std::vector<abi::BootRegion>> load_program(memory::GuestMemory& mem, memory::PageTableBuilder& pt,
                                                   uint64_t root, const loader::ElfImage& elf,
                                                   std::span<const uint8_t> file, uint64_t bias) {
-  std::map<uint64_t, PagePlan> pages;
+  // Like Linux's overcommit heuristic, refuse an image larger than all memory
+  // before planning it page by page.
   uint64_t total = 0;
+  for (const auto& s : elf.loads) total += page_up(s.vaddr + s.memsz) - page_down(s.vaddr);
+  if (total > mem.size()) return too_big(mem, fmt::format("the program ({} MiB of segments)", total >> 20));
+
+  std::map<uint64_t, PagePlan> pages;
   for (const auto& s : elf.loads) {
     uint64_t start = page_down(s.vaddr + bias), end = page_up(s.vaddr + bias + s.memsz);
     uint64_t data_end = page_up(s.vaddr + bias + s.filesz);
-    total += end - start;
     for (uint64_t va = start; va < end; va += kPageSize) {
       PagePlan& p = pages[va];
       p.prot |= prot_from_elf(s.flags);
       p.eager = p.eager || va < data_end + kEagerBssPages * kPageSize;
     }
   }
-  if (total > mem.size()) return too_big(mem, fmt::format("the program ({} MiB of segments)", total >> 20));
-
   std::map<uint64_t, uint64_t> frames;  // page → guest-physical frame
   for (const auto& [va, plan] : pages) {
     if (!plan.eager) continue;
@@ -188,8 +190,9 @@ Result<void> build_descriptor_tables(memory::GuestMemory& mem, memory::PageTable
 }
 
 void copy_string(char (&dst)[65], const char* src) {
-  std::strncpy(dst, src, sizeof(dst) - 1);
-  dst[sizeof(dst) - 1] = '\0';
+  size_t n = std::min(std::strlen(src), sizeof(dst) - 1);
+  std::memcpy(dst, src, n);
+  dst[n] = '\0';
 }
 
 }  // namespace
@@ -315,6 +318,8 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   boot->gid = gid;
   boot->egid = egid;
   std::strncpy(boot->exe_path, program.host_path.c_str(), sizeof(boot->exe_path) - 1);
+  std::string base = program.execfn.substr(program.execfn.find_last_of('/') + 1);
+  std::strncpy(boot->comm, base.c_str(), sizeof(boot->comm) - 1);
   utsname u{};
   uname(&u);
   copy_string(boot->uts_sysname, u.sysname);

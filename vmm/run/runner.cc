@@ -2,6 +2,7 @@
 // vCPU state, clock) and runs its vCPU loop until the program exits.
 #include "run/runner.h"
 
+#include <cpuid.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/auxv.h>
@@ -290,7 +291,9 @@ Result<int> run(const RunOptions& options) {
   spec.envp = build_environment(options);
   // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
   // natively at CPL 3): the host's own value, as a native run sees it.
-  spec.cpu_auxv = {{AT_HWCAP, getauxval(AT_HWCAP)},
+  uint32_t eax, ebx, ecx, edx;
+  __cpuid(1, eax, ebx, ecx, edx);
+  spec.cpu_auxv = {{AT_HWCAP, edx},
                    {AT_HWCAP2, cpu.fsgsbase ? 2u : 0u},
                    {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)}};
   auto as = build_address_space(*mem, {burrow_kernel_image, burrow_kernel_image_end}, options.cpus, spec);

@@ -12,20 +12,22 @@ namespace burrow::abi {
 inline constexpr uint32_t kBootInfoMagic = 0x42525257;  // "WRRB"
 inline constexpr uint32_t kAbiVersion = 1;
 
-enum BootFlags : uint32_t {
-  kBootStrace = 1u << 0,
-  kBootStats = 1u << 1,
-  kBootFsGsBase = 1u << 2,  // CR4.FSGSBASE is on: wrfsbase works at CPL 3
-};
+// BootInfo::flags
+inline constexpr uint32_t kBootStrace = 1u << 0;
+inline constexpr uint32_t kBootStats = 1u << 1;
+inline constexpr uint32_t kBootFsGsBase = 1u << 2;  // CR4.FSGSBASE is on: wrfsbase works at CPL 3
 
 // An area of the program's address space that the loader established.
 enum class RegionKind : uint32_t { kImage = 1, kStack = 2, kBrk = 3 };
-enum RegionProt : uint32_t { kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
+// BootRegion::prot, Linux's PROT_* values.
+inline constexpr uint32_t kProtRead = 1;
+inline constexpr uint32_t kProtWrite = 2;
+inline constexpr uint32_t kProtExec = 4;
 
 struct BootRegion {
   uint64_t start;  // page-aligned
   uint64_t end;    // page-aligned, exclusive
-  uint32_t prot;   // RegionProt bits
+  uint32_t prot;   // kProt* bits
   uint32_t kind;   // RegionKind
 };
 static_assert(sizeof(BootRegion) == 24);
@@ -36,7 +38,7 @@ inline constexpr uint32_t kRlimitCount = 16;  // RLIM_NLIMITS
 struct BootInfo {
   uint32_t magic;
   uint32_t version;
-  uint32_t flags;  // BootFlags
+  uint32_t flags;  // kBoot* bits
   uint32_t cpu_count;
   uint64_t memory_size;      // bytes of guest-physical memory from 0
   uint64_t first_free_phys;  // the guest's frame allocator owns [this, memory_size)
@@ -72,6 +74,10 @@ struct BootInfo {
   char uts_machine[65];
   char uts_domainname[65];
   char reserved1[2];
+
+  // The task's name (prctl PR_GET_NAME): the basename of the executed path, as
+  // Linux takes it, at most 15 bytes.
+  char comm[16];
 
   // readlink("/proc/self/exe"): the program's absolute host path.
   char exe_path[4096];

@@ -42,6 +42,8 @@ enum class Hypercall : uint64_t {
   // args: none → does not return. A page fault could not be served: the monitor
   // reports "out of guest memory" and exits 137, like the host's OOM killer.
   kOutOfMemory = 14,
+  // args: fd (0..2) → the host fd's file status flags (fcntl F_GETFL) or -errno.
+  kGetFileFlags = 15,
 };
 
 // The MMIO write that kicks a hypercall carries its number; the request itself is

@@ -1,0 +1,831 @@
+// --strace formatting. Each argument is shown by its ArgKind from the syscall list;
+// the few calls that strace shows in a form of their own (clone, futex, fcntl, ...)
+// are adjusted in one switch, fix_up(). Output was compared with strace 6.1.
+#include "trace/strace.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "burrow/abi/syscalls.h"
+
+namespace burrow::trace {
+namespace {
+
+using abi::ArgKind;
+
+struct SyscallInfo {
+  const char* name = nullptr;
+  int nargs = 0;
+  std::array<ArgKind, 6> kinds{};
+};
+
+constexpr auto kSyscalls = [] {
+  std::array<SyscallInfo, abi::kSyscallMax> table{};
+#define X(nr, name, nargs, k0, k1, k2, k3, k4, k5) \
+  table[nr] = {#name, nargs, {ArgKind::k0, ArgKind::k1, ArgKind::k2, ArgKind::k3, ArgKind::k4, ArgKind::k5}};
+  BURROW_SYSCALL_LIST(X)
+#undef X
+  return table;
+}();
+
+// Syscall numbers by name, for the calls that fix_up() and result() treat specially.
+enum class Nr : uint64_t {
+#define X(nr, name, ...) name = nr,
+  BURROW_SYSCALL_LIST(X)
+#undef X
+};
+
+// strace's defaults: -s 32 for strings and arrays, PATH_MAX for paths.
+constexpr size_t kMaxStr = 32;
+constexpr size_t kMaxPath = 4096;
+constexpr uint64_t kPageSize = 4096;
+constexpr int kResultColumn = 39;
+
+// ---- Names of constants (ABI: Linux x86-64 values) ----
+
+struct Name {
+  uint64_t value;
+  const char* name;
+};
+
+constexpr Name kAccessModes[] = {{0, "O_RDONLY"}, {1, "O_WRONLY"}, {2, "O_RDWR"}, {3, "O_ACCMODE"}};
+// In strace's order. O_TMPFILE includes O_DIRECTORY; the bare bit has the same name.
+constexpr Name kOpenFlags[] = {
+    {0100, "O_CREAT"},        {0200, "O_EXCL"},          {0400, "O_NOCTTY"},
+    {01000, "O_TRUNC"},       {02000, "O_APPEND"},       {04000, "O_NONBLOCK"},
+    {04010000, "O_SYNC"},     {010000, "O_DSYNC"},       {040000, "O_DIRECT"},
+    {0100000, "O_LARGEFILE"}, {0400000, "O_NOFOLLOW"},   {01000000, "O_NOATIME"},
+    {02000000, "O_CLOEXEC"},  {010000000, "O_PATH"},     {020200000, "O_TMPFILE"},
+    {020000000, "O_TMPFILE"}, {0200000, "O_DIRECTORY"},  {020000, "FASYNC"},
+};
+constexpr uint64_t kOCreat = 0100, kOTmpfileBit = 020000000;
+constexpr Name kFileModeBits[] = {{04000, "S_ISUID"}, {02000, "S_ISGID"}, {01000, "S_ISVTX"}};
+constexpr Name kFileTypes[] = {{0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"},
+                               {060000, "S_IFBLK"},   {040000, "S_IFDIR"},  {020000, "S_IFCHR"},
+                               {010000, "S_IFIFO"}};
+constexpr uint32_t kIfmt = 0170000, kIfchr = 020000, kIfblk = 060000;
+constexpr Name kAtFlags[] = {{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_REMOVEDIR"},
+                             {0x400, "AT_SYMLINK_FOLLOW"},   {0x800, "AT_NO_AUTOMOUNT"},
+                             {0x1000, "AT_EMPTY_PATH"},      {0x2000, "AT_STATX_FORCE_SYNC"},
+                             {0x4000, "AT_STATX_DONT_SYNC"}, {0x8000, "AT_RECURSIVE"}};
+constexpr Name kAccessFlags[] = {{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}};
+constexpr Name kProtFlags[] = {{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"}, {8, "PROT_SEM"},
+                               {0x1000000, "PROT_GROWSDOWN"}, {0x2000000, "PROT_GROWSUP"}};
+constexpr Name kMapTypes[] = {{0, "MAP_FILE"}, {1, "MAP_SHARED"}, {2, "MAP_PRIVATE"},
+                              {3, "MAP_SHARED_VALIDATE"}};
+constexpr Name kMapFlags[] = {
+    {0x10, "MAP_FIXED"},        {0x20, "MAP_ANONYMOUS"},    {0x40, "MAP_32BIT"},
+    {0x4000, "MAP_NORESERVE"},  {0x8000, "MAP_POPULATE"},   {0x10000, "MAP_NONBLOCK"},
+    {0x100, "MAP_GROWSDOWN"},   {0x800, "MAP_DENYWRITE"},   {0x1000, "MAP_EXECUTABLE"},
+    {0x2000, "MAP_LOCKED"},     {0x20000, "MAP_STACK"},     {0x40000, "MAP_HUGETLB"},
+    {0x80000, "MAP_SYNC"},      {0x100000, "MAP_FIXED_NOREPLACE"},
+};
+constexpr int kMapHugeShift = 26;
+constexpr Name kMremapFlags[] = {{1, "MREMAP_MAYMOVE"}, {2, "MREMAP_FIXED"}, {4, "MREMAP_DONTUNMAP"}};
+constexpr uint64_t kMremapFixed = 2;
+constexpr Name kGetrandomFlags[] = {{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
+constexpr Name kCloneFlags[] = {
+    {0x80, "CLONE_NEWTIME"},           {0x100, "CLONE_VM"},
+    {0x200, "CLONE_FS"},               {0x400, "CLONE_FILES"},
+    {0x800, "CLONE_SIGHAND"},          {0x1000, "CLONE_PIDFD"},
+    {0x2000, "CLONE_PTRACE"},          {0x4000, "CLONE_VFORK"},
+    {0x8000, "CLONE_PARENT"},          {0x10000, "CLONE_THREAD"},
+    {0x20000, "CLONE_NEWNS"},          {0x40000, "CLONE_SYSVSEM"},
+    {0x80000, "CLONE_SETTLS"},         {0x100000, "CLONE_PARENT_SETTID"},
+    {0x200000, "CLONE_CHILD_CLEARTID"}, {0x400000, "CLONE_DETACHED"},
+    {0x800000, "CLONE_UNTRACED"},      {0x1000000, "CLONE_CHILD_SETTID"},
+    {0x2000000, "CLONE_NEWCGROUP"},    {0x4000000, "CLONE_NEWUTS"},
+    {0x8000000, "CLONE_NEWIPC"},       {0x10000000, "CLONE_NEWUSER"},
+    {0x20000000, "CLONE_NEWPID"},      {0x40000000, "CLONE_NEWNET"},
+    {0x80000000, "CLONE_IO"},
+};
+constexpr uint64_t kCloneSettls = 0x80000, kCloneParentSettid = 0x100000, kClonePidfd = 0x1000,
+                   kCloneChildTid = 0x200000 | 0x1000000;
+constexpr Name kSockFlags[] = {{02000000, "SOCK_CLOEXEC"}, {04000, "SOCK_NONBLOCK"}};
+constexpr Name kSockTypes[] = {{1, "SOCK_STREAM"}, {2, "SOCK_DGRAM"},     {3, "SOCK_RAW"},
+                               {4, "SOCK_RDM"},    {5, "SOCK_SEQPACKET"}, {6, "SOCK_DCCP"},
+                               {10, "SOCK_PACKET"}};
+constexpr Name kSockDomains[] = {{0, "AF_UNSPEC"},   {1, "AF_UNIX"},    {2, "AF_INET"},
+                                 {10, "AF_INET6"},   {16, "AF_NETLINK"}, {17, "AF_PACKET"},
+                                 {29, "AF_CAN"},     {31, "AF_BLUETOOTH"}, {38, "AF_ALG"},
+                                 {40, "AF_VSOCK"},   {44, "AF_XDP"}};
+constexpr Name kIpProtocols[] = {{0, "IPPROTO_IP"},    {1, "IPPROTO_ICMP"},  {6, "IPPROTO_TCP"},
+                                 {17, "IPPROTO_UDP"},  {41, "IPPROTO_IPV6"}, {58, "IPPROTO_ICMPV6"},
+                                 {132, "IPPROTO_SCTP"}, {136, "IPPROTO_UDPLITE"}, {255, "IPPROTO_RAW"}};
+constexpr Name kWaitOptions[] = {{1, "WNOHANG"},          {2, "WSTOPPED"},
+                                 {4, "WEXITED"},          {8, "WCONTINUED"},
+                                 {0x1000000, "WNOWAIT"},  {0x20000000, "__WNOTHREAD"},
+                                 {0x40000000, "__WALL"},  {0x80000000, "__WCLONE"}};
+constexpr Name kSaFlags[] = {{0x04000000, "SA_RESTORER"}, {0x08000000, "SA_ONSTACK"},
+                             {0x10000000, "SA_RESTART"},  {0x40000000, "SA_NODEFER"},
+                             {0x80000000, "SA_RESETHAND"}, {4, "SA_SIGINFO"},
+                             {1, "SA_NOCLDSTOP"},         {2, "SA_NOCLDWAIT"}};
+constexpr uint64_t kSaRestorer = 0x04000000;
+constexpr Name kFdFlags[] = {{1, "FD_CLOEXEC"}};
+constexpr Name kSigHows[] = {{0, "SIG_BLOCK"}, {1, "SIG_UNBLOCK"}, {2, "SIG_SETMASK"}};
+constexpr Name kWhences[] = {{0, "SEEK_SET"}, {1, "SEEK_CUR"}, {2, "SEEK_END"}, {3, "SEEK_DATA"},
+                             {4, "SEEK_HOLE"}};
+constexpr Name kClocks[] = {
+    {0, "CLOCK_REALTIME"},        {1, "CLOCK_MONOTONIC"},       {2, "CLOCK_PROCESS_CPUTIME_ID"},
+    {3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"}, {5, "CLOCK_REALTIME_COARSE"},
+    {6, "CLOCK_MONOTONIC_COARSE"}, {7, "CLOCK_BOOTTIME"},       {8, "CLOCK_REALTIME_ALARM"},
+    {9, "CLOCK_BOOTTIME_ALARM"},  {11, "CLOCK_TAI"}};
+constexpr Name kArchPrctlCodes[] = {
+    {0x1001, "ARCH_SET_GS"},        {0x1002, "ARCH_SET_FS"},         {0x1003, "ARCH_GET_FS"},
+    {0x1004, "ARCH_GET_GS"},        {0x1011, "ARCH_GET_CPUID"},      {0x1012, "ARCH_SET_CPUID"},
+    {0x1021, "ARCH_GET_XCOMP_SUPP"}, {0x1022, "ARCH_GET_XCOMP_PERM"}, {0x1023, "ARCH_REQ_XCOMP_PERM"},
+    {0x2001, "ARCH_MAP_VDSO_X32"},  {0x2002, "ARCH_MAP_VDSO_32"},    {0x2003, "ARCH_MAP_VDSO_64"}};
+constexpr uint64_t kArchGetFs = 0x1003, kArchGetGs = 0x1004;
+constexpr Name kRlimits[] = {
+    {0, "RLIMIT_CPU"},      {1, "RLIMIT_FSIZE"},  {2, "RLIMIT_DATA"},       {3, "RLIMIT_STACK"},
+    {4, "RLIMIT_CORE"},     {5, "RLIMIT_RSS"},    {6, "RLIMIT_NPROC"},      {7, "RLIMIT_NOFILE"},
+    {8, "RLIMIT_MEMLOCK"},  {9, "RLIMIT_AS"},     {10, "RLIMIT_LOCKS"},     {11, "RLIMIT_SIGPENDING"},
+    {12, "RLIMIT_MSGQUEUE"}, {13, "RLIMIT_NICE"}, {14, "RLIMIT_RTPRIO"},    {15, "RLIMIT_RTTIME"}};
+constexpr Name kMadvices[] = {
+    {0, "MADV_NORMAL"},      {1, "MADV_RANDOM"},       {2, "MADV_SEQUENTIAL"}, {3, "MADV_WILLNEED"},
+    {4, "MADV_DONTNEED"},    {8, "MADV_FREE"},         {9, "MADV_REMOVE"},     {10, "MADV_DONTFORK"},
+    {11, "MADV_DOFORK"},     {12, "MADV_MERGEABLE"},   {13, "MADV_UNMERGEABLE"}, {14, "MADV_HUGEPAGE"},
+    {15, "MADV_NOHUGEPAGE"}, {16, "MADV_DONTDUMP"},    {17, "MADV_DODUMP"},    {18, "MADV_WIPEONFORK"},
+    {19, "MADV_KEEPONFORK"}, {20, "MADV_COLD"},        {21, "MADV_PAGEOUT"},   {22, "MADV_POPULATE_READ"},
+    {23, "MADV_POPULATE_WRITE"}, {24, "MADV_DONTNEED_LOCKED"}, {100, "MADV_HWPOISON"},
+    {101, "MADV_SOFT_OFFLINE"}};
+constexpr Name kIoctls[] = {
+    {0x5401, "TCGETS"},     {0x5402, "TCSETS"},     {0x5403, "TCSETSW"},    {0x5404, "TCSETSF"},
+    {0x5409, "TCSBRK"},     {0x540A, "TCXONC"},     {0x540B, "TCFLSH"},     {0x540E, "TIOCSCTTY"},
+    {0x540F, "TIOCGPGRP"},  {0x5410, "TIOCSPGRP"},  {0x5411, "TIOCOUTQ"},   {0x5412, "TIOCSTI"},
+    {0x5413, "TIOCGWINSZ"}, {0x5414, "TIOCSWINSZ"}, {0x541B, "FIONREAD"},   {0x5421, "FIONBIO"},
+    {0x5422, "TIOCNOTTY"},  {0x5429, "TIOCGSID"},   {0x5450, "FIONCLEX"},   {0x5451, "FIOCLEX"},
+    {0x5452, "FIOASYNC"},   {0x802C542A, "TCGETS2"}, {0x402C542B, "TCSETS2"},
+    {0x80045430, "TIOCGPTN"}, {0x40045431, "TIOCSPTLCK"}};
+
+// fcntl commands; the argument after a command is shown by its ArgKind here.
+struct FcntlCmd {
+  uint64_t value;
+  const char* name;
+  ArgKind arg;  // kNone: no argument; kHex: FD_CLOEXEC flags (F_SETFD)
+};
+constexpr uint64_t kFGetFd = 1, kFGetFl = 3;
+constexpr FcntlCmd kFcntlCmds[] = {
+    {0, "F_DUPFD", ArgKind::kInt},           {1, "F_GETFD", ArgKind::kNone},
+    {2, "F_SETFD", ArgKind::kHex},           {3, "F_GETFL", ArgKind::kNone},
+    {4, "F_SETFL", ArgKind::kOpenFlags},     {5, "F_GETLK", ArgKind::kPtr},
+    {6, "F_SETLK", ArgKind::kPtr},           {7, "F_SETLKW", ArgKind::kPtr},
+    {8, "F_SETOWN", ArgKind::kInt},          {9, "F_GETOWN", ArgKind::kNone},
+    {10, "F_SETSIG", ArgKind::kSignal},      {11, "F_GETSIG", ArgKind::kNone},
+    {15, "F_SETOWN_EX", ArgKind::kPtr},      {16, "F_GETOWN_EX", ArgKind::kPtr},
+    {36, "F_OFD_GETLK", ArgKind::kPtr},      {37, "F_OFD_SETLK", ArgKind::kPtr},
+    {38, "F_OFD_SETLKW", ArgKind::kPtr},     {1024, "F_SETLEASE", ArgKind::kInt},
+    {1025, "F_GETLEASE", ArgKind::kNone},    {1026, "F_NOTIFY", ArgKind::kHex},
+    {1030, "F_DUPFD_CLOEXEC", ArgKind::kInt}, {1031, "F_SETPIPE_SZ", ArgKind::kInt},
+    {1032, "F_GETPIPE_SZ", ArgKind::kNone},  {1033, "F_ADD_SEALS", ArgKind::kHex},
+    {1034, "F_GET_SEALS", ArgKind::kNone}};
+
+// futex commands and, as strace shows them, the arguments after uaddr and op:
+// v = val, t = timeout, 2 = val2 (in the timeout's place), a = uaddr2, 3 = val3,
+// b = val3 as a bitset, o = val3 as FUTEX_WAKE_OP's operation.
+struct FutexCmd {
+  const char* name;
+  const char* args;
+};
+constexpr FutexCmd kFutexCmds[] = {
+    {"FUTEX_WAIT", "vt"},           {"FUTEX_WAKE", "v"},         {"FUTEX_FD", "v"},
+    {"FUTEX_REQUEUE", "v2a"},       {"FUTEX_CMP_REQUEUE", "v2a3"}, {"FUTEX_WAKE_OP", "v2ao"},
+    {"FUTEX_LOCK_PI", "t"},         {"FUTEX_UNLOCK_PI", ""},     {"FUTEX_TRYLOCK_PI", ""},
+    {"FUTEX_WAIT_BITSET", "vtb"},   {"FUTEX_WAKE_BITSET", "vb"}, {"FUTEX_WAIT_REQUEUE_PI", "vta"},
+    {"FUTEX_CMP_REQUEUE_PI", "v2a3"}, {"FUTEX_LOCK_PI2", "t"}};
+constexpr uint32_t kFutexPrivate = 128, kFutexClockRealtime = 256;
+
+constexpr const char* kSignals[] = {
+    nullptr, "HUP",  "INT",  "QUIT", "ILL",  "TRAP", "ABRT",   "BUS",  "FPE",   "KILL", "USR1",
+    "SEGV",  "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP",  "TSTP", "TTIN",
+    "TTOU",  "URG",  "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO",  "PWR",   "SYS"};
+constexpr int kSigRtMin = 32, kNumSignals = 64;
+
+constexpr const char* kErrnos[] = {
+    nullptr,        "EPERM",        "ENOENT",          "ESRCH",           "EINTR",
+    "EIO",          "ENXIO",        "E2BIG",           "ENOEXEC",         "EBADF",
+    "ECHILD",       "EAGAIN",       "ENOMEM",          "EACCES",          "EFAULT",
+    "ENOTBLK",      "EBUSY",        "EEXIST",          "EXDEV",           "ENODEV",
+    "ENOTDIR",      "EISDIR",       "EINVAL",          "ENFILE",          "EMFILE",
+    "ENOTTY",       "ETXTBSY",      "EFBIG",           "ENOSPC",          "ESPIPE",
+    "EROFS",        "EMLINK",       "EPIPE",           "EDOM",            "ERANGE",
+    "EDEADLK",      "ENAMETOOLONG", "ENOLCK",          "ENOSYS",          "ENOTEMPTY",
+    "ELOOP",        nullptr,        "ENOMSG",          "EIDRM",           "ECHRNG",
+    "EL2NSYNC",     "EL3HLT",       "EL3RST",          "ELNRNG",          "EUNATCH",
+    "ENOCSI",       "EL2HLT",       "EBADE",           "EBADR",           "EXFULL",
+    "ENOANO",       "EBADRQC",      "EBADSLT",         nullptr,           "EBFONT",
+    "ENOSTR",       "ENODATA",      "ETIME",           "ENOSR",           "ENONET",
+    "ENOPKG",       "EREMOTE",      "ENOLINK",         "EADV",            "ESRMNT",
+    "ECOMM",        "EPROTO",       "EMULTIHOP",       "EDOTDOT",         "EBADMSG",
+    "EOVERFLOW",    "ENOTUNIQ",     "EBADFD",          "EREMCHG",         "ELIBACC",
+    "ELIBBAD",      "ELIBSCN",      "ELIBMAX",         "ELIBEXEC",        "EILSEQ",
+    "ERESTART",     "ESTRPIPE",     "EUSERS",          "ENOTSOCK",        "EDESTADDRREQ",
+    "EMSGSIZE",     "EPROTOTYPE",   "ENOPROTOOPT",     "EPROTONOSUPPORT", "ESOCKTNOSUPPORT",
+    "EOPNOTSUPP",   "EPFNOSUPPORT", "EAFNOSUPPORT",    "EADDRINUSE",      "EADDRNOTAVAIL",
+    "ENETDOWN",     "ENETUNREACH",  "ENETRESET",       "ECONNABORTED",    "ECONNRESET",
+    "ENOBUFS",      "EISCONN",      "ENOTCONN",        "ESHUTDOWN",       "ETOOMANYREFS",
+    "ETIMEDOUT",    "ECONNREFUSED", "EHOSTDOWN",       "EHOSTUNREACH",    "EALREADY",
+    "EINPROGRESS",  "ESTALE",       "EUCLEAN",         "ENOTNAM",         "ENAVAIL",
+    "EISNAM",       "EREMOTEIO",    "EDQUOT",          "ENOMEDIUM",       "EMEDIUMTYPE",
+    "ECANCELED",    "ENOKEY",       "EKEYEXPIRED",     "EKEYREVOKED",     "EKEYREJECTED",
+    "EOWNERDEAD",   "ENOTRECOVERABLE", "ERFKILL",      "EHWPOISON"};
+// Kernel-internal errnos that a tracer sees before the kernel restarts the call;
+// strace shows them as "= ? NAME (text)".
+constexpr Name kRestartErrnos[] = {{512, "ERESTARTSYS"}, {513, "ERESTARTNOINTR"},
+                                   {514, "ERESTARTNOHAND"}, {515, "ENOIOCTLCMD"},
+                                   {516, "ERESTART_RESTARTBLOCK"}};
+constexpr const char* kRestartTexts[] = {"To be restarted if SA_RESTART is set", "To be restarted",
+                                         "To be restarted if no handler", "No ioctl command",
+                                         "Interrupted by signal"};
+
+// ---- Scalars ----
+
+std::string hex(uint64_t v) { return v == 0 ? "0" : fmt::format("{:#x}", v); }
+std::string ptr(uint64_t v) { return v == 0 ? "NULL" : fmt::format("{:#x}", v); }
+// C's "%#03o": 0 → 000, 022 → 022, 0644 → 0644.
+std::string octal(uint64_t v) { return fmt::format("{:0>3}", v == 0 ? "0" : fmt::format("0{:o}", v)); }
+std::string unknown(uint64_t v, const char* prefix) { return fmt::format("{:#x} /* {}??? */", v, prefix); }
+
+const char* find(std::span<const Name> names, uint64_t v) {
+  for (const Name& n : names)
+    if (n.value == v) return n.name;
+  return nullptr;
+}
+
+// One constant by name: SEEK_END, or 0x7 /* SEEK_??? */.
+std::string named(std::span<const Name> names, uint64_t v, const char* prefix) {
+  const char* name = find(names, v);
+  return name ? name : unknown(v, prefix);
+}
+
+// A set of flags as strace's printflags shows it: the names of the set bits in table
+// order after `out` (an already decided first part), then any leftover bits in hex.
+std::string flags(std::span<const Name> names, uint64_t v, const char* prefix, std::string out = {}) {
+  const auto add = [&](std::string_view s) {
+    if (!out.empty()) out += '|';
+    out += s;
+  };
+  for (const Name& n : names) {
+    if (n.value != 0 && (v & n.value) == n.value) {
+      add(n.name);
+      v &= ~n.value;
+    }
+  }
+  if (v == 0) return out.empty() ? "0" : out;
+  if (out.empty()) return unknown(v, prefix);
+  add(hex(v));
+  return out;
+}
+
+std::string signal_name(int sig) {
+  if (sig > 0 && sig < kSigRtMin) return fmt::format("SIG{}", kSignals[sig]);
+  if (sig == kSigRtMin) return "SIGRTMIN";
+  if (sig > kSigRtMin && sig <= kNumSignals) return fmt::format("SIGRT_{}", sig - kSigRtMin);
+  return fmt::format("{}", sig);
+}
+
+std::string open_flags(uint64_t v) {
+  return flags(kOpenFlags, v & ~3ull, "O_", find(kAccessModes, v & 3));
+}
+
+std::string mmap_flags(uint64_t v) {
+  const char* type = find(kMapTypes, v & 0xf);
+  if (type == nullptr) return unknown(v, "MAP_");
+  std::string out = flags(kMapFlags, v & ~0xfull & ~(0x3full << kMapHugeShift), "MAP_", type);
+  if (uint64_t huge = (v >> kMapHugeShift) & 0x3f) out += fmt::format("|{}<<MAP_HUGE_SHIFT", huge);
+  return out;
+}
+
+std::string sock_type(uint64_t v) {
+  const char* type = find(kSockTypes, v & 0xf);
+  return type ? flags(kSockFlags, v & ~0xfull, "SOCK_", type) : unknown(v, "SOCK_");
+}
+
+std::string futex_op(uint32_t op) {
+  const uint32_t cmd = op & ~(kFutexPrivate | kFutexClockRealtime);
+  if (cmd >= std::size(kFutexCmds)) return unknown(op, "FUTEX_");
+  return fmt::format("{}{}{}", kFutexCmds[cmd].name, op & kFutexPrivate ? "_PRIVATE" : "",
+                     op & kFutexClockRealtime ? "|FUTEX_CLOCK_REALTIME" : "");
+}
+
+const FcntlCmd* fcntl_cmd(uint64_t cmd) {
+  for (const FcntlCmd& c : kFcntlCmds)
+    if (c.value == cmd) return &c;
+  return nullptr;
+}
+
+std::string ioctl_req(uint32_t req) {
+  if (const char* name = find(kIoctls, req)) return name;
+  constexpr const char* kDirs[] = {"_IOC_NONE", "_IOC_WRITE", "_IOC_READ", "_IOC_READ|_IOC_WRITE"};
+  return fmt::format("_IOC({}, {}, {}, {})", kDirs[req >> 30], hex((req >> 8) & 0xff), hex(req & 0xff),
+                     hex((req >> 16) & 0x3fff));
+}
+
+std::string file_mode(uint32_t mode) {
+  std::string type;
+  if (const char* name = find(kFileTypes, mode & kIfmt)) type = name;
+  std::string out = flags(kFileModeBits, mode & 07000, "", type);
+  return (out == "0" ? "" : out + "|") + octal(mode & 0777);
+}
+
+bool is_device(uint32_t mode) { return (mode & kIfmt) == kIfchr || (mode & kIfmt) == kIfblk; }
+
+std::string makedev(uint64_t dev) {
+  const uint64_t major = (dev >> 32 & 0xfffff000) | (dev >> 8 & 0xfff);
+  const uint64_t minor = (dev >> 12 & 0xffffff00) | (dev & 0xff);
+  return fmt::format("makedev({}, {})", hex(major), hex(minor));
+}
+
+// FUTEX_WAKE_OP's val3: FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_EQ<<24|0x5.
+std::string futex_wake_op(uint32_t v) {
+  constexpr const char* kOps[] = {"SET", "ADD", "OR", "ANDN", "XOR"};
+  constexpr const char* kCmps[] = {"EQ", "NE", "LT", "LE", "GT", "GE"};
+  const uint32_t op = v >> 28 & 7, cmp = v >> 24 & 15;
+  return fmt::format("{}{}<<28|{}<<12|{}<<24|{}", v >> 31 ? "FUTEX_OP_OPARG_SHIFT|" : "",
+                     op < std::size(kOps) ? fmt::format("FUTEX_OP_{}", kOps[op]) : hex(op), hex(v >> 12 & 0xfff),
+                     cmp < std::size(kCmps) ? fmt::format("FUTEX_OP_CMP_{}", kCmps[cmp]) : hex(cmp), hex(v & 0xfff));
+}
+
+// ---- Guest memory ----
+
+// strace's string quoting: C escapes, other bytes in octal (three digits when an octal
+// digit follows), or every byte as \xNN when `all_hex`.
+std::string quote(std::string_view bytes, bool all_hex = false) {
+  std::string out = "\"";
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    const char* esc = nullptr;
+    switch (c) {
+      case '"': esc = "\\\""; break;
+      case '\\': esc = "\\\\"; break;
+      case '\f': esc = "\\f"; break;
+      case '\n': esc = "\\n"; break;
+      case '\r': esc = "\\r"; break;
+      case '\t': esc = "\\t"; break;
+      case '\v': esc = "\\v"; break;
+    }
+    if (all_hex) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+    } else if (esc) {
+      out += esc;
+    } else if (c >= ' ' && c <= '~') {
+      out += static_cast<char>(c);
+    } else {
+      const bool digit_follows = i + 1 < bytes.size() && bytes[i + 1] >= '0' && bytes[i + 1] <= '7';
+      fmt::format_to(std::back_inserter(out), "\\{:0{}o}", c, digit_follows ? 3 : 1);
+    }
+  }
+  return out + '"';
+}
+
+class Memory {
+ public:
+  explicit Memory(GuestReader& reader) : reader_(reader) {}
+
+  std::optional<std::string> bytes(uint64_t va, size_t len) {
+    std::string s(len, '\0');
+    if (len != 0 && !reader_.read(va, s.data(), len)) return std::nullopt;
+    return s;
+  }
+
+  template <typename T>
+  std::optional<T> get(uint64_t va) {
+    T value;
+    if (!reader_.read(va, &value, sizeof value)) return std::nullopt;
+    return value;
+  }
+
+  // A NUL-terminated string of up to max + 1 bytes (so that the caller can tell it
+  // was cut), without the NUL. Read a page at a time: a string that ends just before
+  // an unmapped page is still readable.
+  std::optional<std::string> cstr(uint64_t va, size_t max) {
+    std::string s;
+    char page[kPageSize];
+    while (s.size() <= max) {
+      const size_t want = std::min<size_t>(kPageSize - va % kPageSize, max + 1 - s.size());
+      if (!reader_.read(va, page, want)) return std::nullopt;
+      if (const void* nul = std::memchr(page, 0, want)) {
+        s.append(page, static_cast<const char*>(nul) - page);
+        return s;
+      }
+      s.append(page, want);
+      va += want;
+    }
+    return s;
+  }
+
+ private:
+  GuestReader& reader_;
+};
+
+// A string of which at most `max` bytes are shown, then "..." if there was more.
+std::string cut(std::string_view s, size_t max, bool all_hex = false) {
+  return s.size() > max ? quote(s.substr(0, max), all_hex) + "..." : quote(s, all_hex);
+}
+
+// A NUL-terminated string from a fixed-size field, e.g. utsname.sysname.
+std::string field(std::string_view raw, size_t max) { return cut(raw.substr(0, raw.find('\0')), max); }
+
+std::string sigset(uint64_t mask) {
+  // Like strace, a mostly full set is shown by what is missing: ~[KILL STOP].
+  const bool inverted = std::popcount(mask) >= kNumSignals * 2 / 3;
+  if (inverted) mask = ~mask;
+  std::string out = inverted ? "~[" : "[";
+  for (int sig = 1; sig <= kNumSignals; ++sig) {
+    if (!(mask >> (sig - 1) & 1)) continue;
+    if (out.back() != '[') out += ' ';
+    out += signal_name(sig).substr(3);
+  }
+  return out + ']';
+}
+
+std::string rlimit_value(uint64_t v) {
+  if (v == ~0ull) return "RLIM64_INFINITY";
+  return v != 0 && v % 1024 == 0 ? fmt::format("{}*1024", v / 1024) : fmt::format("{}", v);
+}
+
+std::string wait_status(uint32_t s) {
+  if ((s & 0x7f) == 0) return fmt::format("[{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}]", s >> 8 & 0xff);
+  if ((s & 0xff) == 0x7f)
+    return fmt::format("[{{WIFSTOPPED(s) && WSTOPSIG(s) == {}}}]", signal_name(s >> 8 & 0xff));
+  if (s == 0xffff) return "[{WIFCONTINUED(s)}]";
+  return fmt::format("[{{WIFSIGNALED(s) && WTERMSIG(s) == {}{}}}]", signal_name(s & 0x7f),
+                     s & 0x80 ? " && WCOREDUMP(s)" : "");
+}
+
+// ABI: the kernel's struct sigaction on x86-64 (not glibc's).
+struct KernelSigaction {
+  uint64_t handler;
+  uint64_t flags;
+  uint64_t restorer;
+  uint64_t mask;
+};
+
+struct Iovec {
+  uint64_t base;
+  uint64_t len;
+};
+
+// ABI: struct stat on x86-64, up to st_size.
+struct StatHead {
+  uint64_t dev, ino, nlink;
+  uint32_t mode, uid, gid, pad;
+  uint64_t rdev;
+  int64_t size;
+};
+static_assert(offsetof(StatHead, mode) == 24 && offsetof(StatHead, rdev) == 40 &&
+              offsetof(StatHead, size) == 48);
+
+// ---- One call ----
+
+class Call {
+ public:
+  Call(uint64_t nr, const uint64_t args[6], int64_t ret, GuestReader& reader)
+      : nr_(static_cast<Nr>(nr)), args_(args), ret_(ret), failed_(ret < 0 && ret >= -4095), mem_(reader) {}
+
+  std::string line() {
+    const SyscallInfo* info = nr_value() < kSyscalls.size() ? &kSyscalls[nr_value()] : nullptr;
+    std::vector<std::string> parts;
+    std::string name;
+    if (info == nullptr || info->name == nullptr) {
+      name = fmt::format("syscall_{:#x}", nr_value());
+      for (int i = 0; i < 6; ++i) parts.push_back(hex(args_[i]));
+    } else {
+      name = info->name;
+      for (int i = 0; i < info->nargs; ++i) {
+        // Like strace, open's mode is shown only when the call may create a file.
+        if (info->kinds[i] == ArgKind::kMode && i > 0 && info->kinds[i - 1] == ArgKind::kOpenFlags &&
+            !(args_[i - 1] & (kOCreat | kOTmpfileBit)))
+          break;
+        parts.push_back(arg(info->kinds[i], i));
+      }
+      fix_up(parts);
+    }
+    std::string head = fmt::format("{}({})", name, fmt::join(parts, ", "));
+    return fmt::format("{:<{}} = {}", head, kResultColumn, result());
+  }
+
+ private:
+  uint64_t nr_value() const { return static_cast<uint64_t>(nr_); }
+
+  std::string arg(ArgKind kind, int i) {
+    const uint64_t v = args_[i];
+    switch (kind) {
+      case ArgKind::kNone: return "";
+      case ArgKind::kInt: return fmt::format("{}", static_cast<int32_t>(v));
+      case ArgKind::kUInt: return fmt::format("{}", static_cast<uint32_t>(v));
+      case ArgKind::kLong: return fmt::format("{}", static_cast<int64_t>(v));
+      case ArgKind::kSize: return fmt::format("{}", v);
+      case ArgKind::kHex: return hex(v);
+      case ArgKind::kPtr: return ptr(v);
+      case ArgKind::kFd: {
+        constexpr int32_t kAtFdcwd = -100;
+        return static_cast<int32_t>(v) == kAtFdcwd ? "AT_FDCWD" : fmt::format("{}", static_cast<int32_t>(v));
+      }
+      case ArgKind::kMode: return octal(v & 0177777);
+      case ArgKind::kSignal: return signal_name(static_cast<int32_t>(v));
+      case ArgKind::kSigHow: return named(kSigHows, static_cast<uint32_t>(v), "SIG_");
+      case ArgKind::kClockId: return named(kClocks, static_cast<uint32_t>(v), "CLOCK_");
+      case ArgKind::kWhence: return named(kWhences, static_cast<uint32_t>(v), "SEEK_");
+      case ArgKind::kFcntlCmd: {
+        const FcntlCmd* cmd = fcntl_cmd(static_cast<uint32_t>(v));
+        return cmd ? cmd->name : unknown(static_cast<uint32_t>(v), "F_");
+      }
+      case ArgKind::kIoctlReq: return ioctl_req(static_cast<uint32_t>(v));
+      case ArgKind::kArchPrctlCode: return named(kArchPrctlCodes, static_cast<uint32_t>(v), "ARCH_");
+      case ArgKind::kFutexOp: return futex_op(static_cast<uint32_t>(v));
+      case ArgKind::kRlimitResource: return named(kRlimits, static_cast<uint32_t>(v), "RLIMIT_");
+      case ArgKind::kMadvise: return named(kMadvices, static_cast<uint32_t>(v), "MADV_");
+      case ArgKind::kSockDomain: return named(kSockDomains, static_cast<uint32_t>(v), "AF_");
+      case ArgKind::kSockType: return sock_type(static_cast<uint32_t>(v));
+      case ArgKind::kOpenFlags: return open_flags(static_cast<uint32_t>(v));
+      case ArgKind::kCloexecFlags: return flags(kOpenFlags, static_cast<uint32_t>(v), "O_");
+      case ArgKind::kAtFlags: return flags(kAtFlags, static_cast<uint32_t>(v), "AT_");
+      case ArgKind::kAccessMode:
+        return v == 0 ? "F_OK" : flags(kAccessFlags, static_cast<uint32_t>(v), "?_OK");
+      case ArgKind::kProt: return v == 0 ? "PROT_NONE" : flags(kProtFlags, v, "PROT_");
+      case ArgKind::kMmapFlags: return mmap_flags(v);
+      case ArgKind::kMremapFlags: return flags(kMremapFlags, v, "MREMAP_");
+      case ArgKind::kCloneFlags: return flags(kCloneFlags, v, "CLONE_");
+      case ArgKind::kSockFlags: return flags(kSockFlags, static_cast<uint32_t>(v), "SOCK_");
+      case ArgKind::kWaitOptions: return flags(kWaitOptions, static_cast<uint32_t>(v), "W");
+      default: break;
+    }
+    // The rest point into guest memory. What the call wrote is shown only if it
+    // succeeded; like strace, memory that cannot be read is shown as its address.
+    if (v == 0) return "NULL";
+    if (failed_ && kind >= ArgKind::kBufOut) return ptr(v);
+    return memory(kind, i).value_or(ptr(v));
+  }
+
+  std::optional<std::string> memory(ArgKind kind, int i) {
+    const uint64_t v = args_[i];
+    switch (kind) {
+      case ArgKind::kStr:
+      case ArgKind::kStrOut: return text(v, kMaxPath);
+      case ArgKind::kBufIn: return buffer(v, args_[i + 1]);
+      case ArgKind::kBufOut: return buffer(v, ret_);
+      case ArgKind::kIovIn: return iovec(v, static_cast<int32_t>(args_[i + 1]), ~0ull);
+      case ArgKind::kIovOut: return iovec(v, static_cast<int32_t>(args_[i + 1]), ret_);
+      case ArgKind::kArgv: return argv(v);
+      case ArgKind::kEnvp: return envp(v);
+      case ArgKind::kTimespecIn:
+      case ArgKind::kTimespecOut: return timespec(v);
+      case ArgKind::kTimevalOut:
+        if (auto t = mem_.get<std::array<int64_t, 2>>(v))
+          return fmt::format("{{tv_sec={}, tv_usec={}}}", (*t)[0], (*t)[1]);
+        return std::nullopt;
+      case ArgKind::kSigSetIn:
+      case ArgKind::kSigSetOut:
+        if (auto mask = mem_.get<uint64_t>(v)) return sigset(*mask);
+        return std::nullopt;
+      case ArgKind::kSigActionIn:
+      case ArgKind::kSigActionOut: return sigaction(v);
+      case ArgKind::kRlimitIn:
+      case ArgKind::kRlimitOut:
+        if (auto r = mem_.get<std::array<uint64_t, 2>>(v))
+          return fmt::format("{{rlim_cur={}, rlim_max={}}}", rlimit_value((*r)[0]), rlimit_value((*r)[1]));
+        return std::nullopt;
+      case ArgKind::kStatOut: return stat(v);
+      case ArgKind::kUtsnameOut:
+        if (auto u = mem_.bytes(v, 2 * 65))
+          return fmt::format("{{sysname={}, nodename={}, ...}}", field(std::string_view(*u).substr(0, 65), kMaxStr),
+                             field(std::string_view(*u).substr(65), kMaxStr));
+        return std::nullopt;
+      case ArgKind::kFdPairOut:
+        if (auto fds = mem_.get<std::array<int32_t, 2>>(v)) return fmt::format("[{}, {}]", (*fds)[0], (*fds)[1]);
+        return std::nullopt;
+      case ArgKind::kDirentsOut: return dirents(v);
+      case ArgKind::kWaitStatusOut:
+        if (ret_ == 0) return std::nullopt;  // WNOHANG and nothing to report: not written.
+        if (auto s = mem_.get<uint32_t>(v)) return wait_status(*s);
+        return std::nullopt;
+      default: return std::nullopt;  // kStructIn, kStructOut: the address.
+    }
+  }
+
+  std::optional<std::string> text(uint64_t va, size_t max) {
+    if (auto s = mem_.cstr(va, max)) return cut(*s, max);
+    return std::nullopt;
+  }
+
+  std::optional<std::string> buffer(uint64_t va, uint64_t len, bool all_hex = false) {
+    if (auto s = mem_.bytes(va, std::min<uint64_t>(len, kMaxStr)))
+      return len > kMaxStr ? quote(*s, all_hex) + "..." : quote(*s, all_hex);
+    return std::nullopt;
+  }
+
+  std::optional<std::string> timespec(uint64_t va) {
+    if (auto t = mem_.get<std::array<int64_t, 2>>(va))
+      return fmt::format("{{tv_sec={}, tv_nsec={}}}", (*t)[0], (*t)[1]);
+    return std::nullopt;
+  }
+
+  // `data` is how many bytes the call moved: all of each buffer for writev, the
+  // return value for readv.
+  std::optional<std::string> iovec(uint64_t va, int32_t count, uint64_t data) {
+    if (count < 0) return std::nullopt;
+    const size_t shown = std::min<size_t>(count, kMaxStr);
+    std::string out = "[";
+    for (size_t i = 0; i < shown; ++i) {
+      auto e = mem_.get<Iovec>(va + i * sizeof(Iovec));
+      if (!e && i == 0) return std::nullopt;
+      if (!e) break;
+      const uint64_t n = std::min(e->len, data);
+      data -= n;
+      if (i) out += ", ";
+      out += fmt::format("{{iov_base={}, iov_len={}}}", e->base ? buffer(e->base, n).value_or(ptr(e->base)) : "NULL",
+                         e->len);
+    }
+    if (static_cast<size_t>(count) > shown) out += ", ...";
+    return out + "]";
+  }
+
+  std::optional<std::string> argv(uint64_t va) {
+    std::string out = "[";
+    for (size_t i = 0;; ++i) {
+      auto p = mem_.get<uint64_t>(va + 8 * i);
+      if (!p) return std::nullopt;
+      if (*p == 0) break;
+      if (i) out += ", ";
+      if (i == kMaxStr) {
+        out += "...";
+        break;
+      }
+      out += text(*p, kMaxStr).value_or(ptr(*p));
+    }
+    return out + "]";
+  }
+
+  std::optional<std::string> envp(uint64_t va) {
+    // Bounded so that a corrupt array cannot keep the tracer busy.
+    constexpr size_t kMaxVars = 1 << 16;
+    size_t n = 0;
+    for (; n < kMaxVars; ++n) {
+      auto p = mem_.get<uint64_t>(va + 8 * n);
+      if (!p) return std::nullopt;
+      if (*p == 0) break;
+    }
+    return fmt::format("{} /* {} var{} */", ptr(va), n, n == 1 ? "" : "s");
+  }
+
+  std::optional<std::string> sigaction(uint64_t va) {
+    auto sa = mem_.get<KernelSigaction>(va);
+    if (!sa) return std::nullopt;
+    const std::string handler = sa->handler == 0 ? "SIG_DFL" : sa->handler == 1 ? "SIG_IGN" : hex(sa->handler);
+    std::string out = fmt::format("{{sa_handler={}, sa_mask={}, sa_flags={}", handler, sigset(sa->mask),
+                                  flags(kSaFlags, sa->flags, "SA_"));
+    if (sa->flags & kSaRestorer) out += fmt::format(", sa_restorer={}", ptr(sa->restorer));
+    return out + "}";
+  }
+
+  std::optional<std::string> stat(uint64_t va) {
+    auto st = mem_.get<StatHead>(va);
+    if (!st) return std::nullopt;
+    if (is_device(st->mode))
+      return fmt::format("{{st_mode={}, st_rdev={}, ...}}", file_mode(st->mode), makedev(st->rdev));
+    return fmt::format("{{st_mode={}, st_size={}, ...}}", file_mode(st->mode), st->size);
+  }
+
+  std::optional<std::string> dirents(uint64_t va) {
+    // ABI: linux_dirent and linux_dirent64 both keep d_reclen at offset 16.
+    constexpr uint64_t kRecLenOffset = 16;
+    size_t entries = 0;
+    for (uint64_t off = 0; off + kRecLenOffset + 2 <= static_cast<uint64_t>(ret_); ++entries) {
+      auto reclen = mem_.get<uint16_t>(va + off + kRecLenOffset);
+      if (!reclen) return std::nullopt;
+      if (*reclen == 0) break;
+      off += *reclen;
+    }
+    return fmt::format("{:#x} /* {} entries */", va, entries);
+  }
+
+  // The calls strace shows in a form of their own.
+  void fix_up(std::vector<std::string>& parts) {
+    const uint64_t* a = args_;
+    switch (nr_) {
+      case Nr::clone: {
+        // clone(child_stack=, flags=, [parent_tid=,] [tls=,] [child_tidptr=]).
+        const uint64_t f = a[0];
+        std::string fl = f & ~0xffull ? flags(kCloneFlags, f & ~0xffull, "CLONE_") : "";
+        if (f & 0xff) fl += (fl.empty() ? "" : "|") + signal_name(f & 0xff);
+        parts = {"child_stack=" + ptr(a[1]), "flags=" + (fl.empty() ? "0" : fl)};
+        if (f & (kCloneParentSettid | kClonePidfd)) {
+          auto tid = failed_ ? std::nullopt : mem_.get<int32_t>(a[2]);
+          parts.push_back("parent_tid=" + (tid ? fmt::format("[{}]", *tid) : ptr(a[2])));
+        }
+        if (f & kCloneSettls) parts.push_back("tls=" + hex(a[4]));
+        if (f & kCloneChildTid) parts.push_back("child_tidptr=" + ptr(a[3]));
+        break;
+      }
+      case Nr::futex: {
+        const uint32_t cmd = a[1] & ~(kFutexPrivate | kFutexClockRealtime);
+        if (cmd >= std::size(kFutexCmds)) {
+          parts = {ptr(a[0]), parts[1], fmt::format("{}", static_cast<int32_t>(a[2])), ptr(a[3]), ptr(a[4]),
+                   hex(static_cast<uint32_t>(a[5]))};
+          break;
+        }
+        parts.resize(2);
+        for (const char* p = kFutexCmds[cmd].args; *p; ++p) {
+          switch (*p) {
+            case 'v': parts.push_back(fmt::format("{}", static_cast<int32_t>(a[2]))); break;
+            case 't': parts.push_back(a[3] ? timespec(a[3]).value_or(ptr(a[3])) : "NULL"); break;
+            case '2': parts.push_back(fmt::format("{}", static_cast<int32_t>(a[3]))); break;
+            case 'a': parts.push_back(ptr(a[4])); break;
+            case '3': parts.push_back(fmt::format("{}", static_cast<int32_t>(a[5]))); break;
+            case 'b':
+              parts.push_back(static_cast<uint32_t>(a[5]) == ~0u ? "FUTEX_BITSET_MATCH_ANY"
+                                                                  : hex(static_cast<uint32_t>(a[5])));
+              break;
+            case 'o': parts.push_back(futex_wake_op(static_cast<uint32_t>(a[5]))); break;
+          }
+        }
+        break;
+      }
+      case Nr::fcntl:
+        if (const FcntlCmd* cmd = fcntl_cmd(static_cast<uint32_t>(a[1]))) {
+          if (cmd->arg == ArgKind::kNone) parts.resize(2);
+          else if (cmd->arg == ArgKind::kHex) parts[2] = flags(kFdFlags, a[2], "FD_");
+          else parts[2] = arg(cmd->arg, 2);
+        }
+        break;
+      case Nr::socket:
+        if (a[0] == 2 || a[0] == 10) parts[2] = named(kIpProtocols, static_cast<uint32_t>(a[2]), "IPPROTO_");
+        break;
+      case Nr::arch_prctl:
+        if (a[0] == kArchGetFs || a[0] == kArchGetGs) {
+          auto base = failed_ ? std::nullopt : mem_.get<uint64_t>(a[1]);
+          parts[1] = base ? fmt::format("[{}]", hex(*base)) : ptr(a[1]);
+        }
+        break;
+      case Nr::getrandom:
+        if (!failed_ && a[0]) parts[0] = buffer(a[0], ret_, /*all_hex=*/true).value_or(ptr(a[0]));
+        parts[2] = flags(kGetrandomFlags, static_cast<uint32_t>(a[2]), "GRND_");
+        break;
+      case Nr::mremap:
+        if (!(a[3] & kMremapFixed)) parts.resize(4);
+        break;
+      case Nr::mknod:
+      case Nr::mknodat: {
+        // The mode with its file type; the device only for device files.
+        const size_t m = nr_ == Nr::mknod ? 1 : 2;
+        const auto mode = static_cast<uint32_t>(a[m]);
+        parts[m] = file_mode(mode);
+        if (is_device(mode)) parts[m + 1] = makedev(a[m + 1]);
+        else parts.resize(m + 1);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  std::string result() {
+    if (nr_ == Nr::exit || nr_ == Nr::exit_group) return "?";
+    if (failed_) {
+      const auto err = static_cast<int>(-ret_);
+      if (const char* name = find(kRestartErrnos, err)) return fmt::format("? {} ({})", name, kRestartTexts[err - 512]);
+      const char* name = err < static_cast<int>(std::size(kErrnos)) ? kErrnos[err] : nullptr;
+      const char* text = strerrordesc_np(err);
+      return fmt::format("-1 {} ({})", name ? name : fmt::format("ERRNO_{}", err),
+                         text ? text : fmt::format("Unknown error {}", err));
+    }
+    switch (nr_) {
+      case Nr::mmap:
+      case Nr::mremap:
+      case Nr::brk:
+      case Nr::shmat: return hex(ret_);
+      case Nr::umask: return octal(ret_);
+      case Nr::fcntl:
+        if (args_[1] == kFGetFl) return fmt::format("{} (flags {})", hex(ret_), open_flags(ret_));
+        if (args_[1] == kFGetFd && ret_ != 0) return fmt::format("{} (flags {})", hex(ret_), flags(kFdFlags, ret_, "FD_"));
+        break;
+      default: break;
+    }
+    return fmt::format("{}", ret_);
+  }
+
+  Nr nr_;
+  const uint64_t* args_;
+  int64_t ret_;
+  bool failed_;
+  Memory mem_;
+};
+
+}  // namespace
+
+const char* syscall_name(uint64_t nr) { return nr < kSyscalls.size() ? kSyscalls[nr].name : nullptr; }
+
+std::string format_syscall(uint64_t nr, const uint64_t args[6], int64_t ret, GuestReader& mem) {
+  return Call(nr, args, ret, mem).line();
+}
+
+}  // namespace burrow::trace

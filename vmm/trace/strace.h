@@ -1,0 +1,28 @@
+// --strace: formats the guest's syscalls the way strace(1) prints them, driven by the
+// syscall list in burrow/abi/syscalls.h and reading the guest's memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace burrow::trace {
+
+// The guest's virtual memory, as the tracer reads it.
+class GuestReader {
+ public:
+  virtual ~GuestReader() = default;
+  // Copies len bytes of guest virtual memory; false if any byte is unmapped.
+  virtual bool read(uint64_t va, void* dst, size_t len) = 0;
+};
+
+// The syscall's name, or nullptr for a number not in the list.
+const char* syscall_name(uint64_t nr);
+
+// One strace line for a finished syscall, without the trailing newline:
+//   write(1, "hello\n", 6)                  = 6
+// The result is aligned at column 40 as strace does. Everything is read from `mem`
+// when this is called, so call it as the syscall returns, before the guest runs on.
+std::string format_syscall(uint64_t nr, const uint64_t args[6], int64_t ret, GuestReader& mem);
+
+}  // namespace burrow::trace
