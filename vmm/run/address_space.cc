@@ -234,12 +234,20 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
 
   // The program, where Linux would put it.
   const loader::ElfImage& elf = *program.elf;
+  // As Linux's load_elf_binary: ET_EXEC at its link address; a PIE with an
+  // interpreter at ELF_ET_DYN_BASE; one without (static-PIE, or ld.so run directly)
+  // top-down in the mmap area, with its brk moved to ELF_ET_DYN_BASE.
   uint64_t bias = 0;
+  uint64_t brk_start = page_up(elf.max_vaddr);
   if (elf.type == ET_DYN) {
     uint64_t align = kPageSize;
     for (const auto& s : elf.loads) align = std::max(align, s.align);
-    bias = (abi::kUserEtDynBase + align - 1) & ~(align - 1);
-    bias -= elf.min_vaddr;
+    uint64_t span = elf.max_vaddr - elf.min_vaddr;
+    uint64_t base = elf.interp ? (abi::kUserEtDynBase + align - 1) & ~(align - 1)
+                               : (abi::kUserMmapTop - span) & ~(align - 1);
+    bias = base - elf.min_vaddr;
+    // Linux sets brk to ELF_ET_DYN_BASE (0x555555554aaa), which becomes page-aligned.
+    brk_start = elf.interp ? page_up(elf.max_vaddr + bias) : abi::kUserEtDynBase + kPageSize;
   }
   constexpr uint64_t kStackLow = abi::kUserStackTop - abi::kUserStackMax;
   if (elf.max_vaddr + bias > kStackLow)
@@ -308,7 +316,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   boot->cr3 = as.cr3;
   boot->entry = elf.entry + bias;
   boot->initial_rsp = stack->sp;
-  boot->brk_start = page_up(elf.max_vaddr + bias);
+  boot->brk_start = brk_start;
   boot->stack_top = abi::kUserStackTop;
   for (const auto& r : *regions) boot->regions[boot->region_count++] = r;
   boot->regions[boot->region_count++] = {kStackLow, abi::kUserStackTop, stack_prot,
