@@ -52,6 +52,7 @@ KINDS = [
     ("CloneFlags", "CLONE_VM|CLONE_FS (clone's exit signal is shown by clone)"),
     ("SockFlags", "SOCK_CLOEXEC|SOCK_NONBLOCK (accept4)"),
     ("WaitOptions", "WNOHANG|WUNTRACED"),
+    ("MsgFlags", "MSG_DONTWAIT|MSG_NOSIGNAL"),
     "Guest memory the call reads.",
     ("Str", "NUL-terminated string, e.g. a path"),
     ("BufIn", "buffer; its length is the next argument"),
@@ -62,12 +63,16 @@ KINDS = [
     ("SigSetIn", "sigset_t"),
     ("SigActionIn", "struct sigaction (the kernel's layout)"),
     ("RlimitIn", "struct rlimit"),
+    ("SockaddrIn", "struct sockaddr; its length is the next argument"),
+    ("EpollEventIn", "struct epoll_event"),
+    ("PollFds", "struct pollfd array, count next; revents are shown with the result"),
     ("StructIn", "other struct: shown as its address"),
     "Guest memory the call writes: shown after the call, as an address if it failed.",
     ("BufOut", "buffer; its length is the return value"),
     ("StrOut", "NUL-terminated string (getcwd)"),
     ("IovOut", "struct iovec array; its count is the next argument, bytes the return value"),
     ("StatOut", "struct stat"),
+    ("StatxOut", "struct statx"),
     ("TimespecOut", "struct timespec"),
     ("TimevalOut", "struct timeval"),
     ("UtsnameOut", "struct utsname"),
@@ -75,6 +80,9 @@ KINDS = [
     ("SigActionOut", "struct sigaction (the kernel's layout)"),
     ("RlimitOut", "struct rlimit"),
     ("FdPairOut", "int[2] (pipe, socketpair)"),
+    ("SockaddrOut", "struct sockaddr; its length is in the IntInOut after it"),
+    ("IntInOut", "int the call reads and writes through a pointer (socklen_t *)"),
+    ("EpollEventsOut", "struct epoll_event array; its count is the return value"),
     ("DirentsOut", "linux_dirent(64) records: shown as an address and a count"),
     ("WaitStatusOut", "int wait status"),
     ("StructOut", "other struct: shown as its address"),
@@ -89,7 +97,7 @@ close: Fd
 stat: Str StatOut
 fstat: Fd StatOut
 lstat: Str StatOut
-poll: StructIn UInt Int
+poll: PollFds UInt Int
 lseek: Fd Long Whence
 mmap: Ptr Size Prot MmapFlags Fd Hex
 mprotect: Ptr Size Prot
@@ -124,20 +132,20 @@ setitimer: Int StructIn StructOut
 getpid:
 sendfile: Fd Fd Ptr Size
 socket: SockDomain SockType Int
-connect: Fd StructIn UInt
-accept: Fd StructOut Ptr
-sendto: Fd BufIn Size Hex StructIn UInt
-recvfrom: Fd BufOut Size Hex StructOut Ptr
-sendmsg: Fd StructIn Hex
-recvmsg: Fd StructOut Hex
+connect: Fd SockaddrIn UInt
+accept: Fd SockaddrOut IntInOut
+sendto: Fd BufIn Size MsgFlags SockaddrIn UInt
+recvfrom: Fd BufOut Size MsgFlags SockaddrOut IntInOut
+sendmsg: Fd StructIn MsgFlags
+recvmsg: Fd StructOut MsgFlags
 shutdown: Fd Int
-bind: Fd StructIn UInt
+bind: Fd SockaddrIn UInt
 listen: Fd Int
-getsockname: Fd StructOut Ptr
-getpeername: Fd StructOut Ptr
+getsockname: Fd SockaddrOut IntInOut
+getpeername: Fd SockaddrOut IntInOut
 socketpair: SockDomain SockType Int FdPairOut
 setsockopt: Fd Int Int StructIn UInt
-getsockopt: Fd Int Int StructOut Ptr
+getsockopt: Fd Int Int StructOut IntInOut
 clone: CloneFlags Ptr Ptr Ptr Hex
 fork:
 vfork:
@@ -314,8 +322,8 @@ clock_gettime: ClockId TimespecOut
 clock_getres: ClockId TimespecOut
 clock_nanosleep: ClockId Hex TimespecIn Ptr
 exit_group: Int
-epoll_wait: Fd StructOut Int Int
-epoll_ctl: Fd Int Fd StructIn
+epoll_wait: Fd EpollEventsOut Int Int
+epoll_ctl: Fd Int Fd EpollEventIn
 tgkill: Int Int Signal
 utimes: Str StructIn
 vserver: 5
@@ -353,7 +361,7 @@ readlinkat: Fd Str BufOut Size
 fchmodat: Fd Str Mode
 faccessat: Fd Str AccessMode
 pselect6: Int StructIn StructIn StructIn TimespecIn StructIn
-ppoll: StructIn UInt TimespecIn SigSetIn Size
+ppoll: PollFds UInt TimespecIn SigSetIn Size
 unshare: CloneFlags
 set_robust_list: Ptr Size
 get_robust_list: Int Ptr Ptr
@@ -363,14 +371,14 @@ sync_file_range: Fd Long Long Hex
 vmsplice: Fd IovIn Size Hex
 move_pages: Int Size Ptr Ptr Ptr Hex
 utimensat: Fd Str StructIn AtFlags
-epoll_pwait: Fd StructOut Int Int SigSetIn Size
+epoll_pwait: Fd EpollEventsOut Int Int SigSetIn Size
 signalfd: Fd SigSetIn Size
 timerfd_create: ClockId Hex
 eventfd: UInt
 fallocate: Fd Int Long Long
 timerfd_settime: Fd Int StructIn StructOut
 timerfd_gettime: Fd StructOut
-accept4: Fd StructOut Ptr SockFlags
+accept4: Fd SockaddrOut IntInOut SockFlags
 signalfd4: Fd SigSetIn Size Hex
 eventfd2: UInt Hex
 epoll_create1: Hex
@@ -381,7 +389,7 @@ preadv: Fd IovOut Int Long Hex
 pwritev: Fd IovIn Int Long Hex
 rt_tgsigqueueinfo: Int Int Signal StructIn
 perf_event_open: StructIn Int Int Fd Hex
-recvmmsg: Fd StructOut UInt Hex TimespecIn
+recvmmsg: Fd StructOut UInt MsgFlags TimespecIn
 fanotify_init: Hex Hex
 fanotify_mark: Fd Hex Hex Fd Str
 prlimit64: Int RlimitResource RlimitIn RlimitOut
@@ -389,7 +397,7 @@ name_to_handle_at: Fd Str StructOut Ptr AtFlags
 open_by_handle_at: Fd StructIn OpenFlags
 clock_adjtime: ClockId StructIn
 syncfs: Fd
-sendmmsg: Fd StructIn UInt Hex
+sendmmsg: Fd StructIn UInt MsgFlags
 setns: Fd CloneFlags
 getcpu: Ptr Ptr Ptr
 process_vm_readv: Int Ptr Size Ptr Size Hex
@@ -414,7 +422,7 @@ pwritev2: Fd IovIn Int Long Hex Hex
 pkey_mprotect: Ptr Size Prot Int
 pkey_alloc: Hex Hex
 pkey_free: Int
-statx: Fd Str AtFlags Hex StructOut
+statx: Fd Str AtFlags Hex StatxOut
 io_pgetevents: Hex Long Long StructOut TimespecIn StructIn
 rseq: Ptr Hex Hex Hex
 pidfd_send_signal: Fd Signal StructIn Hex
@@ -434,7 +442,7 @@ openat2: Fd Str StructIn Size
 pidfd_getfd: Fd Fd Hex
 faccessat2: Fd Str AccessMode AtFlags
 process_madvise: Fd IovIn Size Madvise Hex
-epoll_pwait2: Fd StructOut Int TimespecIn SigSetIn Size
+epoll_pwait2: Fd EpollEventsOut Int TimespecIn SigSetIn Size
 mount_setattr: Fd Str AtFlags StructIn Size
 quotactl_fd: Fd UInt Int Ptr
 landlock_create_ruleset: StructIn Size Hex
@@ -446,12 +454,12 @@ futex_waitv: StructIn UInt Hex TimespecIn ClockId
 set_mempolicy_home_node: Ptr Size Int Hex
 """
 
-def KIND_ROW(row):
-    return isinstance(row, tuple)
-
-
 # Kinds whose length or count is the next argument.
-NEEDS_NEXT = {"BufIn", "IovIn", "IovOut"}
+NEEDS_NEXT = {"BufIn", "IovIn", "IovOut", "SockaddrIn", "SockaddrOut", "PollFds"}
+
+
+def is_kind(row):
+    return isinstance(row, tuple)
 
 
 def parse_unistd(path):
@@ -462,7 +470,7 @@ def parse_unistd(path):
 
 
 def parse_args():
-    names = {kind for kind, _ in filter(KIND_ROW, KINDS)}
+    names = {kind for kind, _ in filter(is_kind, KINDS)}
     table = {}
     for line in ARGS.strip().splitlines():
         name, _, spec = (part.strip() for part in line.partition(":"))
@@ -498,9 +506,9 @@ def render(syscalls, table):
         "// How one syscall argument is read and shown (see vmm/trace/strace.cc).",
         "enum class ArgKind : uint8_t {",
     ]
-    width = max(len(kind) for kind, _ in filter(KIND_ROW, KINDS)) + 3
+    width = max(len(kind) for kind, _ in filter(is_kind, KINDS)) + 3
     for row in KINDS:
-        if KIND_ROW(row):
+        if is_kind(row):
             out.append(f"  {('k' + row[0] + ','):<{width}} // {row[1]}")
         else:
             out.append(f"  // {row}")

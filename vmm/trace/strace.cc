@@ -3,6 +3,8 @@
 // are adjusted in one switch, fix_up(). Output was compared with strace 6.1.
 #include "trace/strace.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -47,8 +49,13 @@ enum class Nr : uint64_t {
 // strace's defaults: -s 32 for strings and arrays, PATH_MAX for paths.
 constexpr size_t kMaxStr = 32;
 constexpr size_t kMaxPath = 4096;
+// Bounds the arrays that are walked but not shown, so that a corrupt count cannot keep
+// the tracer busy.
+constexpr size_t kMaxScan = 1 << 16;
 constexpr uint64_t kPageSize = 4096;
 constexpr int kResultColumn = 39;
+constexpr int32_t kAtFdcwd = -100;
+constexpr size_t kUtsnameField = 65;
 
 // ---- Names of constants (ABI: Linux x86-64 values) ----
 
@@ -60,120 +67,206 @@ struct Name {
 constexpr Name kAccessModes[] = {{0, "O_RDONLY"}, {1, "O_WRONLY"}, {2, "O_RDWR"}, {3, "O_ACCMODE"}};
 // In strace's order. O_TMPFILE includes O_DIRECTORY; the bare bit has the same name.
 constexpr Name kOpenFlags[] = {
-    {0100, "O_CREAT"},        {0200, "O_EXCL"},          {0400, "O_NOCTTY"},
-    {01000, "O_TRUNC"},       {02000, "O_APPEND"},       {04000, "O_NONBLOCK"},
-    {04010000, "O_SYNC"},     {010000, "O_DSYNC"},       {040000, "O_DIRECT"},
-    {0100000, "O_LARGEFILE"}, {0400000, "O_NOFOLLOW"},   {01000000, "O_NOATIME"},
-    {02000000, "O_CLOEXEC"},  {010000000, "O_PATH"},     {020200000, "O_TMPFILE"},
-    {020000000, "O_TMPFILE"}, {0200000, "O_DIRECTORY"},  {020000, "FASYNC"},
-};
+    {0100, "O_CREAT"},        {0200, "O_EXCL"},         {0400, "O_NOCTTY"},       {01000, "O_TRUNC"},
+    {02000, "O_APPEND"},      {04000, "O_NONBLOCK"},    {04010000, "O_SYNC"},     {010000, "O_DSYNC"},
+    {040000, "O_DIRECT"},     {0100000, "O_LARGEFILE"}, {0400000, "O_NOFOLLOW"},  {01000000, "O_NOATIME"},
+    {02000000, "O_CLOEXEC"},  {010000000, "O_PATH"},    {020200000, "O_TMPFILE"}, {020000000, "O_TMPFILE"},
+    {0200000, "O_DIRECTORY"}, {020000, "FASYNC"}};
 constexpr uint64_t kOCreat = 0100, kOTmpfileBit = 020000000;
 constexpr Name kFileModeBits[] = {{04000, "S_ISUID"}, {02000, "S_ISGID"}, {01000, "S_ISVTX"}};
-constexpr Name kFileTypes[] = {{0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"},
-                               {060000, "S_IFBLK"},   {040000, "S_IFDIR"},  {020000, "S_IFCHR"},
-                               {010000, "S_IFIFO"}};
+constexpr Name kFileTypes[] = {
+    {0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"},  {0100000, "S_IFREG"},  {060000, "S_IFBLK"},
+    {040000, "S_IFDIR"},   {020000, "S_IFCHR"},   {010000, "S_IFIFO"}};
 constexpr uint32_t kIfmt = 0170000, kIfchr = 020000, kIfblk = 060000;
-constexpr Name kAtFlags[] = {{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x200, "AT_REMOVEDIR"},
-                             {0x400, "AT_SYMLINK_FOLLOW"},   {0x800, "AT_NO_AUTOMOUNT"},
-                             {0x1000, "AT_EMPTY_PATH"},      {0x2000, "AT_STATX_FORCE_SYNC"},
-                             {0x4000, "AT_STATX_DONT_SYNC"}, {0x8000, "AT_RECURSIVE"}};
+constexpr Name kAtFlags[] = {
+    {0x100, "AT_SYMLINK_NOFOLLOW"},  {0x200, "AT_REMOVEDIR"},         {0x400, "AT_SYMLINK_FOLLOW"},
+    {0x800, "AT_NO_AUTOMOUNT"},      {0x1000, "AT_EMPTY_PATH"},       {0x2000, "AT_STATX_FORCE_SYNC"},
+    {0x4000, "AT_STATX_DONT_SYNC"},  {0x8000, "AT_RECURSIVE"}};
 constexpr Name kAccessFlags[] = {{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}};
-constexpr Name kProtFlags[] = {{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"}, {8, "PROT_SEM"},
-                               {0x1000000, "PROT_GROWSDOWN"}, {0x2000000, "PROT_GROWSUP"}};
-constexpr Name kMapTypes[] = {{0, "MAP_FILE"}, {1, "MAP_SHARED"}, {2, "MAP_PRIVATE"},
-                              {3, "MAP_SHARED_VALIDATE"}};
+constexpr Name kProtFlags[] = {
+    {1, "PROT_READ"},              {2, "PROT_WRITE"},             {4, "PROT_EXEC"},
+    {8, "PROT_SEM"},               {0x1000000, "PROT_GROWSDOWN"}, {0x2000000, "PROT_GROWSUP"}};
+constexpr Name kMapTypes[] = {
+    {0, "MAP_FILE"},            {1, "MAP_SHARED"},          {2, "MAP_PRIVATE"},
+    {3, "MAP_SHARED_VALIDATE"}};
 constexpr Name kMapFlags[] = {
-    {0x10, "MAP_FIXED"},        {0x20, "MAP_ANONYMOUS"},    {0x40, "MAP_32BIT"},
-    {0x4000, "MAP_NORESERVE"},  {0x8000, "MAP_POPULATE"},   {0x10000, "MAP_NONBLOCK"},
-    {0x100, "MAP_GROWSDOWN"},   {0x800, "MAP_DENYWRITE"},   {0x1000, "MAP_EXECUTABLE"},
-    {0x2000, "MAP_LOCKED"},     {0x20000, "MAP_STACK"},     {0x40000, "MAP_HUGETLB"},
-    {0x80000, "MAP_SYNC"},      {0x100000, "MAP_FIXED_NOREPLACE"},
-};
+    {0x10, "MAP_FIXED"},               {0x20, "MAP_ANONYMOUS"},           {0x40, "MAP_32BIT"},
+    {0x4000, "MAP_NORESERVE"},         {0x8000, "MAP_POPULATE"},          {0x10000, "MAP_NONBLOCK"},
+    {0x100, "MAP_GROWSDOWN"},          {0x800, "MAP_DENYWRITE"},          {0x1000, "MAP_EXECUTABLE"},
+    {0x2000, "MAP_LOCKED"},            {0x20000, "MAP_STACK"},            {0x40000, "MAP_HUGETLB"},
+    {0x80000, "MAP_SYNC"},             {0x100000, "MAP_FIXED_NOREPLACE"}};
 constexpr int kMapHugeShift = 26;
 constexpr Name kMremapFlags[] = {{1, "MREMAP_MAYMOVE"}, {2, "MREMAP_FIXED"}, {4, "MREMAP_DONTUNMAP"}};
 constexpr uint64_t kMremapFixed = 2;
-constexpr Name kGetrandomFlags[] = {{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
 constexpr Name kCloneFlags[] = {
-    {0x80, "CLONE_NEWTIME"},           {0x100, "CLONE_VM"},
-    {0x200, "CLONE_FS"},               {0x400, "CLONE_FILES"},
-    {0x800, "CLONE_SIGHAND"},          {0x1000, "CLONE_PIDFD"},
-    {0x2000, "CLONE_PTRACE"},          {0x4000, "CLONE_VFORK"},
-    {0x8000, "CLONE_PARENT"},          {0x10000, "CLONE_THREAD"},
-    {0x20000, "CLONE_NEWNS"},          {0x40000, "CLONE_SYSVSEM"},
-    {0x80000, "CLONE_SETTLS"},         {0x100000, "CLONE_PARENT_SETTID"},
+    {0x80, "CLONE_NEWTIME"},            {0x100, "CLONE_VM"},
+    {0x200, "CLONE_FS"},                {0x400, "CLONE_FILES"},
+    {0x800, "CLONE_SIGHAND"},           {0x1000, "CLONE_PIDFD"},
+    {0x2000, "CLONE_PTRACE"},           {0x4000, "CLONE_VFORK"},
+    {0x8000, "CLONE_PARENT"},           {0x10000, "CLONE_THREAD"},
+    {0x20000, "CLONE_NEWNS"},           {0x40000, "CLONE_SYSVSEM"},
+    {0x80000, "CLONE_SETTLS"},          {0x100000, "CLONE_PARENT_SETTID"},
     {0x200000, "CLONE_CHILD_CLEARTID"}, {0x400000, "CLONE_DETACHED"},
-    {0x800000, "CLONE_UNTRACED"},      {0x1000000, "CLONE_CHILD_SETTID"},
-    {0x2000000, "CLONE_NEWCGROUP"},    {0x4000000, "CLONE_NEWUTS"},
-    {0x8000000, "CLONE_NEWIPC"},       {0x10000000, "CLONE_NEWUSER"},
-    {0x20000000, "CLONE_NEWPID"},      {0x40000000, "CLONE_NEWNET"},
-    {0x80000000, "CLONE_IO"},
-};
+    {0x800000, "CLONE_UNTRACED"},       {0x1000000, "CLONE_CHILD_SETTID"},
+    {0x2000000, "CLONE_NEWCGROUP"},     {0x4000000, "CLONE_NEWUTS"},
+    {0x8000000, "CLONE_NEWIPC"},        {0x10000000, "CLONE_NEWUSER"},
+    {0x20000000, "CLONE_NEWPID"},       {0x40000000, "CLONE_NEWNET"},
+    {0x80000000, "CLONE_IO"}};
 constexpr uint64_t kCloneSettls = 0x80000, kCloneParentSettid = 0x100000, kClonePidfd = 0x1000,
                    kCloneChildTid = 0x200000 | 0x1000000;
 constexpr Name kSockFlags[] = {{02000000, "SOCK_CLOEXEC"}, {04000, "SOCK_NONBLOCK"}};
-constexpr Name kSockTypes[] = {{1, "SOCK_STREAM"}, {2, "SOCK_DGRAM"},     {3, "SOCK_RAW"},
-                               {4, "SOCK_RDM"},    {5, "SOCK_SEQPACKET"}, {6, "SOCK_DCCP"},
-                               {10, "SOCK_PACKET"}};
-constexpr Name kSockDomains[] = {{0, "AF_UNSPEC"},   {1, "AF_UNIX"},    {2, "AF_INET"},
-                                 {10, "AF_INET6"},   {16, "AF_NETLINK"}, {17, "AF_PACKET"},
-                                 {29, "AF_CAN"},     {31, "AF_BLUETOOTH"}, {38, "AF_ALG"},
-                                 {40, "AF_VSOCK"},   {44, "AF_XDP"}};
-constexpr Name kIpProtocols[] = {{0, "IPPROTO_IP"},    {1, "IPPROTO_ICMP"},  {6, "IPPROTO_TCP"},
-                                 {17, "IPPROTO_UDP"},  {41, "IPPROTO_IPV6"}, {58, "IPPROTO_ICMPV6"},
-                                 {132, "IPPROTO_SCTP"}, {136, "IPPROTO_UDPLITE"}, {255, "IPPROTO_RAW"}};
-constexpr Name kWaitOptions[] = {{1, "WNOHANG"},          {2, "WSTOPPED"},
-                                 {4, "WEXITED"},          {8, "WCONTINUED"},
-                                 {0x1000000, "WNOWAIT"},  {0x20000000, "__WNOTHREAD"},
-                                 {0x40000000, "__WALL"},  {0x80000000, "__WCLONE"}};
-constexpr Name kSaFlags[] = {{0x04000000, "SA_RESTORER"}, {0x08000000, "SA_ONSTACK"},
-                             {0x10000000, "SA_RESTART"},  {0x40000000, "SA_NODEFER"},
-                             {0x80000000, "SA_RESETHAND"}, {4, "SA_SIGINFO"},
-                             {1, "SA_NOCLDSTOP"},         {2, "SA_NOCLDWAIT"}};
+constexpr Name kSockTypes[] = {
+    {1, "SOCK_STREAM"},    {2, "SOCK_DGRAM"},     {3, "SOCK_RAW"},       {4, "SOCK_RDM"},
+    {5, "SOCK_SEQPACKET"}, {6, "SOCK_DCCP"},      {10, "SOCK_PACKET"}};
+constexpr Name kSockDomains[] = {
+    {0, "AF_UNSPEC"},     {1, "AF_UNIX"},       {2, "AF_INET"},       {10, "AF_INET6"},
+    {16, "AF_NETLINK"},   {17, "AF_PACKET"},    {29, "AF_CAN"},       {31, "AF_BLUETOOTH"},
+    {38, "AF_ALG"},       {40, "AF_VSOCK"},     {44, "AF_XDP"}};
+constexpr Name kIpProtocols[] = {
+    {0, "IPPROTO_IP"},        {1, "IPPROTO_ICMP"},      {6, "IPPROTO_TCP"},       {17, "IPPROTO_UDP"},
+    {41, "IPPROTO_IPV6"},     {58, "IPPROTO_ICMPV6"},   {132, "IPPROTO_SCTP"},    {136, "IPPROTO_UDPLITE"},
+    {255, "IPPROTO_RAW"}};
+constexpr Name kWaitOptions[] = {
+    {1, "WNOHANG"},              {2, "WSTOPPED"},             {4, "WEXITED"},
+    {8, "WCONTINUED"},           {0x1000000, "WNOWAIT"},      {0x20000000, "__WNOTHREAD"},
+    {0x40000000, "__WALL"},      {0x80000000, "__WCLONE"}};
+constexpr Name kSaFlags[] = {
+    {0x04000000, "SA_RESTORER"},  {0x08000000, "SA_ONSTACK"},   {0x10000000, "SA_RESTART"},
+    {0x40000000, "SA_NODEFER"},   {0x80000000, "SA_RESETHAND"}, {4, "SA_SIGINFO"},
+    {1, "SA_NOCLDSTOP"},          {2, "SA_NOCLDWAIT"}};
 constexpr uint64_t kSaRestorer = 0x04000000;
 constexpr Name kFdFlags[] = {{1, "FD_CLOEXEC"}};
 constexpr Name kSigHows[] = {{0, "SIG_BLOCK"}, {1, "SIG_UNBLOCK"}, {2, "SIG_SETMASK"}};
-constexpr Name kWhences[] = {{0, "SEEK_SET"}, {1, "SEEK_CUR"}, {2, "SEEK_END"}, {3, "SEEK_DATA"},
-                             {4, "SEEK_HOLE"}};
+constexpr Name kWhences[] = {
+    {0, "SEEK_SET"},  {1, "SEEK_CUR"},  {2, "SEEK_END"},  {3, "SEEK_DATA"}, {4, "SEEK_HOLE"}};
 constexpr Name kClocks[] = {
-    {0, "CLOCK_REALTIME"},        {1, "CLOCK_MONOTONIC"},       {2, "CLOCK_PROCESS_CPUTIME_ID"},
-    {3, "CLOCK_THREAD_CPUTIME_ID"}, {4, "CLOCK_MONOTONIC_RAW"}, {5, "CLOCK_REALTIME_COARSE"},
-    {6, "CLOCK_MONOTONIC_COARSE"}, {7, "CLOCK_BOOTTIME"},       {8, "CLOCK_REALTIME_ALARM"},
-    {9, "CLOCK_BOOTTIME_ALARM"},  {11, "CLOCK_TAI"}};
+    {0, "CLOCK_REALTIME"},           {1, "CLOCK_MONOTONIC"},          {2, "CLOCK_PROCESS_CPUTIME_ID"},
+    {3, "CLOCK_THREAD_CPUTIME_ID"},  {4, "CLOCK_MONOTONIC_RAW"},      {5, "CLOCK_REALTIME_COARSE"},
+    {6, "CLOCK_MONOTONIC_COARSE"},   {7, "CLOCK_BOOTTIME"},           {8, "CLOCK_REALTIME_ALARM"},
+    {9, "CLOCK_BOOTTIME_ALARM"},     {11, "CLOCK_TAI"}};
 constexpr Name kArchPrctlCodes[] = {
-    {0x1001, "ARCH_SET_GS"},        {0x1002, "ARCH_SET_FS"},         {0x1003, "ARCH_GET_FS"},
-    {0x1004, "ARCH_GET_GS"},        {0x1011, "ARCH_GET_CPUID"},      {0x1012, "ARCH_SET_CPUID"},
+    {0x1001, "ARCH_SET_GS"},         {0x1002, "ARCH_SET_FS"},         {0x1003, "ARCH_GET_FS"},
+    {0x1004, "ARCH_GET_GS"},         {0x1011, "ARCH_GET_CPUID"},      {0x1012, "ARCH_SET_CPUID"},
     {0x1021, "ARCH_GET_XCOMP_SUPP"}, {0x1022, "ARCH_GET_XCOMP_PERM"}, {0x1023, "ARCH_REQ_XCOMP_PERM"},
-    {0x2001, "ARCH_MAP_VDSO_X32"},  {0x2002, "ARCH_MAP_VDSO_32"},    {0x2003, "ARCH_MAP_VDSO_64"}};
+    {0x2001, "ARCH_MAP_VDSO_X32"},   {0x2002, "ARCH_MAP_VDSO_32"},    {0x2003, "ARCH_MAP_VDSO_64"}};
 constexpr uint64_t kArchGetFs = 0x1003, kArchGetGs = 0x1004;
 constexpr Name kRlimits[] = {
-    {0, "RLIMIT_CPU"},      {1, "RLIMIT_FSIZE"},  {2, "RLIMIT_DATA"},       {3, "RLIMIT_STACK"},
-    {4, "RLIMIT_CORE"},     {5, "RLIMIT_RSS"},    {6, "RLIMIT_NPROC"},      {7, "RLIMIT_NOFILE"},
-    {8, "RLIMIT_MEMLOCK"},  {9, "RLIMIT_AS"},     {10, "RLIMIT_LOCKS"},     {11, "RLIMIT_SIGPENDING"},
-    {12, "RLIMIT_MSGQUEUE"}, {13, "RLIMIT_NICE"}, {14, "RLIMIT_RTPRIO"},    {15, "RLIMIT_RTTIME"}};
+    {0, "RLIMIT_CPU"},         {1, "RLIMIT_FSIZE"},       {2, "RLIMIT_DATA"},
+    {3, "RLIMIT_STACK"},       {4, "RLIMIT_CORE"},        {5, "RLIMIT_RSS"},
+    {6, "RLIMIT_NPROC"},       {7, "RLIMIT_NOFILE"},      {8, "RLIMIT_MEMLOCK"},
+    {9, "RLIMIT_AS"},          {10, "RLIMIT_LOCKS"},      {11, "RLIMIT_SIGPENDING"},
+    {12, "RLIMIT_MSGQUEUE"},   {13, "RLIMIT_NICE"},       {14, "RLIMIT_RTPRIO"},
+    {15, "RLIMIT_RTTIME"}};
 constexpr Name kMadvices[] = {
-    {0, "MADV_NORMAL"},      {1, "MADV_RANDOM"},       {2, "MADV_SEQUENTIAL"}, {3, "MADV_WILLNEED"},
-    {4, "MADV_DONTNEED"},    {8, "MADV_FREE"},         {9, "MADV_REMOVE"},     {10, "MADV_DONTFORK"},
-    {11, "MADV_DOFORK"},     {12, "MADV_MERGEABLE"},   {13, "MADV_UNMERGEABLE"}, {14, "MADV_HUGEPAGE"},
-    {15, "MADV_NOHUGEPAGE"}, {16, "MADV_DONTDUMP"},    {17, "MADV_DODUMP"},    {18, "MADV_WIPEONFORK"},
-    {19, "MADV_KEEPONFORK"}, {20, "MADV_COLD"},        {21, "MADV_PAGEOUT"},   {22, "MADV_POPULATE_READ"},
-    {23, "MADV_POPULATE_WRITE"}, {24, "MADV_DONTNEED_LOCKED"}, {100, "MADV_HWPOISON"},
-    {101, "MADV_SOFT_OFFLINE"}};
+    {0, "MADV_NORMAL"},           {1, "MADV_RANDOM"},           {2, "MADV_SEQUENTIAL"},
+    {3, "MADV_WILLNEED"},         {4, "MADV_DONTNEED"},         {8, "MADV_FREE"},
+    {9, "MADV_REMOVE"},           {10, "MADV_DONTFORK"},        {11, "MADV_DOFORK"},
+    {12, "MADV_MERGEABLE"},       {13, "MADV_UNMERGEABLE"},     {14, "MADV_HUGEPAGE"},
+    {15, "MADV_NOHUGEPAGE"},      {16, "MADV_DONTDUMP"},        {17, "MADV_DODUMP"},
+    {18, "MADV_WIPEONFORK"},      {19, "MADV_KEEPONFORK"},      {20, "MADV_COLD"},
+    {21, "MADV_PAGEOUT"},         {22, "MADV_POPULATE_READ"},   {23, "MADV_POPULATE_WRITE"},
+    {24, "MADV_DONTNEED_LOCKED"}, {100, "MADV_HWPOISON"},       {101, "MADV_SOFT_OFFLINE"}};
 constexpr Name kIoctls[] = {
-    {0x5401, "TCGETS"},     {0x5402, "TCSETS"},     {0x5403, "TCSETSW"},    {0x5404, "TCSETSF"},
-    {0x5409, "TCSBRK"},     {0x540A, "TCXONC"},     {0x540B, "TCFLSH"},     {0x540E, "TIOCSCTTY"},
-    {0x540F, "TIOCGPGRP"},  {0x5410, "TIOCSPGRP"},  {0x5411, "TIOCOUTQ"},   {0x5412, "TIOCSTI"},
-    {0x5413, "TIOCGWINSZ"}, {0x5414, "TIOCSWINSZ"}, {0x541B, "FIONREAD"},   {0x5421, "FIONBIO"},
-    {0x5422, "TIOCNOTTY"},  {0x5429, "TIOCGSID"},   {0x5450, "FIONCLEX"},   {0x5451, "FIOCLEX"},
-    {0x5452, "FIOASYNC"},   {0x802C542A, "TCGETS2"}, {0x402C542B, "TCSETS2"},
-    {0x80045430, "TIOCGPTN"}, {0x40045431, "TIOCSPTLCK"}};
+    {0x5401, "TCGETS"},         {0x5402, "TCSETS"},         {0x5403, "TCSETSW"},
+    {0x5404, "TCSETSF"},        {0x5409, "TCSBRK"},         {0x540A, "TCXONC"},
+    {0x540B, "TCFLSH"},         {0x540E, "TIOCSCTTY"},      {0x540F, "TIOCGPGRP"},
+    {0x5410, "TIOCSPGRP"},      {0x5411, "TIOCOUTQ"},       {0x5412, "TIOCSTI"},
+    {0x5413, "TIOCGWINSZ"},     {0x5414, "TIOCSWINSZ"},     {0x541B, "FIONREAD"},
+    {0x5421, "FIONBIO"},        {0x5422, "TIOCNOTTY"},      {0x5429, "TIOCGSID"},
+    {0x5450, "FIONCLEX"},       {0x5451, "FIOCLEX"},        {0x5452, "FIOASYNC"},
+    {0x802C542A, "TCGETS2"},    {0x402C542B, "TCSETS2"},    {0x80045430, "TIOCGPTN"},
+    {0x40045431, "TIOCSPTLCK"}};
+
+constexpr Name kGetrandomFlags[] = {{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
+constexpr Name kMsgFlags[] = {
+    {0x1, "MSG_OOB"},                 {0x2, "MSG_PEEK"},                {0x4, "MSG_DONTROUTE"},
+    {0x8, "MSG_CTRUNC"},              {0x10, "MSG_PROXY"},              {0x20, "MSG_TRUNC"},
+    {0x40, "MSG_DONTWAIT"},           {0x80, "MSG_EOR"},                {0x100, "MSG_WAITALL"},
+    {0x200, "MSG_FIN"},               {0x400, "MSG_SYN"},               {0x800, "MSG_CONFIRM"},
+    {0x1000, "MSG_RST"},              {0x2000, "MSG_ERRQUEUE"},         {0x4000, "MSG_NOSIGNAL"},
+    {0x8000, "MSG_MORE"},             {0x10000, "MSG_WAITFORONE"},      {0x40000, "MSG_BATCH"},
+    {0x4000000, "MSG_ZEROCOPY"},      {0x20000000, "MSG_FASTOPEN"},     {0x40000000, "MSG_CMSG_CLOEXEC"}};
+constexpr Name kPollEvents[] = {
+    {0x1, "POLLIN"},       {0x2, "POLLPRI"},      {0x4, "POLLOUT"},      {0x8, "POLLERR"},
+    {0x10, "POLLHUP"},     {0x20, "POLLNVAL"},    {0x40, "POLLRDNORM"},  {0x80, "POLLRDBAND"},
+    {0x100, "POLLWRNORM"}, {0x200, "POLLWRBAND"}, {0x400, "POLLMSG"},    {0x2000, "POLLRDHUP"}};
+constexpr Name kEpollEvents[] = {
+    {0x1, "EPOLLIN"},             {0x2, "EPOLLPRI"},            {0x4, "EPOLLOUT"},
+    {0x8, "EPOLLERR"},            {0x10, "EPOLLHUP"},           {0x20, "EPOLLNVAL"},
+    {0x40, "EPOLLRDNORM"},        {0x80, "EPOLLRDBAND"},        {0x100, "EPOLLWRNORM"},
+    {0x200, "EPOLLWRBAND"},       {0x400, "EPOLLMSG"},          {0x2000, "EPOLLRDHUP"},
+    {1u << 28, "EPOLLEXCLUSIVE"}, {1u << 29, "EPOLLWAKEUP"},    {1u << 30, "EPOLLONESHOT"},
+    {1u << 31, "EPOLLET"}};
+constexpr Name kSockLevels[] = {
+    {0, "SOL_IP"},        {1, "SOL_SOCKET"},    {6, "SOL_TCP"},       {17, "SOL_UDP"},
+    {41, "SOL_IPV6"},     {255, "SOL_RAW"},     {270, "SOL_NETLINK"}};
+constexpr uint64_t kSolSocket = 1, kSolTcp = 6;
+constexpr Name kSocketOptions[] = {
+    {1, "SO_DEBUG"},         {2, "SO_REUSEADDR"},     {3, "SO_TYPE"},          {4, "SO_ERROR"},
+    {5, "SO_DONTROUTE"},     {6, "SO_BROADCAST"},     {7, "SO_SNDBUF"},        {8, "SO_RCVBUF"},
+    {9, "SO_KEEPALIVE"},     {10, "SO_OOBINLINE"},    {11, "SO_NO_CHECK"},     {12, "SO_PRIORITY"},
+    {13, "SO_LINGER"},       {14, "SO_BSDCOMPAT"},    {15, "SO_REUSEPORT"},    {16, "SO_PASSCRED"},
+    {17, "SO_PEERCRED"},     {18, "SO_RCVLOWAT"},     {19, "SO_SNDLOWAT"},     {20, "SO_RCVTIMEO_OLD"},
+    {21, "SO_SNDTIMEO_OLD"}, {30, "SO_ACCEPTCONN"},   {32, "SO_SNDBUFFORCE"},  {33, "SO_RCVBUFFORCE"},
+    {38, "SO_PROTOCOL"},     {39, "SO_DOMAIN"}};
+constexpr Name kTcpOptions[] = {
+    {1, "TCP_NODELAY"},       {2, "TCP_MAXSEG"},        {3, "TCP_CORK"},          {4, "TCP_KEEPIDLE"},
+    {5, "TCP_KEEPINTVL"},     {6, "TCP_KEEPCNT"},       {7, "TCP_SYNCNT"},        {8, "TCP_LINGER2"},
+    {9, "TCP_DEFER_ACCEPT"},  {10, "TCP_WINDOW_CLAMP"}, {11, "TCP_INFO"},         {12, "TCP_QUICKACK"},
+    {13, "TCP_CONGESTION"},   {18, "TCP_USER_TIMEOUT"}, {23, "TCP_FASTOPEN"}};
+constexpr Name kEpollCtlOps[] = {{1, "EPOLL_CTL_ADD"}, {2, "EPOLL_CTL_DEL"}, {3, "EPOLL_CTL_MOD"}};
+constexpr Name kShutHows[] = {{0, "SHUT_RD"}, {1, "SHUT_WR"}, {2, "SHUT_RDWR"}};
+constexpr Name kEpollCreateFlags[] = {{02000000, "EPOLL_CLOEXEC"}};
+constexpr Name kEfdFlags[] = {{1, "EFD_SEMAPHORE"}, {02000000, "EFD_CLOEXEC"}, {04000, "EFD_NONBLOCK"}};
+constexpr Name kTfdFlags[] = {{02000000, "TFD_CLOEXEC"}, {04000, "TFD_NONBLOCK"}};
+constexpr Name kSfdFlags[] = {{02000000, "SFD_CLOEXEC"}, {04000, "SFD_NONBLOCK"}};
+constexpr Name kInotifyFlags[] = {{04000, "IN_NONBLOCK"}, {02000000, "IN_CLOEXEC"}};
+constexpr Name kMfdFlags[] = {
+    {1, "MFD_CLOEXEC"},       {2, "MFD_ALLOW_SEALING"}, {4, "MFD_HUGETLB"},       {8, "MFD_NOEXEC_SEAL"},
+    {0x10, "MFD_EXEC"}};
+constexpr Name kTimerFlags[] = {{1, "TIMER_ABSTIME"}};
+constexpr Name kStatxMask[] = {
+    {0x7ff, "STATX_BASIC_STATS"}, {0x1, "STATX_TYPE"},   {0x2, "STATX_MODE"},      {0x4, "STATX_NLINK"},
+    {0x8, "STATX_UID"},           {0x10, "STATX_GID"},   {0x20, "STATX_ATIME"},    {0x40, "STATX_MTIME"},
+    {0x80, "STATX_CTIME"},        {0x100, "STATX_INO"},  {0x200, "STATX_SIZE"},    {0x400, "STATX_BLOCKS"},
+    {0x800, "STATX_BTIME"},       {0x1000, "STATX_MNT_ID"}, {0x2000, "STATX_DIOALIGN"}};
+constexpr Name kStatxAttributes[] = {
+    {0x4, "STATX_ATTR_COMPRESSED"}, {0x10, "STATX_ATTR_IMMUTABLE"},  {0x20, "STATX_ATTR_APPEND"},
+    {0x40, "STATX_ATTR_NODUMP"},    {0x800, "STATX_ATTR_ENCRYPTED"}, {0x1000, "STATX_ATTR_AUTOMOUNT"},
+    {0x2000, "STATX_ATTR_MOUNT_ROOT"}, {0x100000, "STATX_ATTR_VERITY"}, {0x200000, "STATX_ATTR_DAX"}};
+constexpr uint64_t kAtStatxSyncType = 0x6000;
+
+// Constants that only one syscall takes: its list entry says kInt or kHex, and
+// strace shows them by name.
+struct ArgNames {
+  Nr nr;
+  int arg;
+  std::span<const Name> names;
+  const char* prefix;
+  bool is_flags;
+};
+constexpr ArgNames kArgNames[] = {
+    {Nr::getrandom, 2, kGetrandomFlags, "GRND_", true},
+    {Nr::epoll_create1, 0, kEpollCreateFlags, "EPOLL_", true},
+    {Nr::epoll_ctl, 1, kEpollCtlOps, "EPOLL_CTL_", false},
+    {Nr::eventfd2, 1, kEfdFlags, "EFD_", true},
+    {Nr::timerfd_create, 1, kTfdFlags, "TFD_", true},
+    {Nr::signalfd4, 3, kSfdFlags, "SFD_", true},
+    {Nr::inotify_init1, 0, kInotifyFlags, "IN_", true},
+    {Nr::memfd_create, 1, kMfdFlags, "MFD_", true},
+    {Nr::shutdown, 1, kShutHows, "SHUT_", false},
+    {Nr::clock_nanosleep, 1, kTimerFlags, "TIMER_", true},
+    {Nr::setsockopt, 1, kSockLevels, "SOL_", false},
+    {Nr::getsockopt, 1, kSockLevels, "SOL_", false},
+    {Nr::statx, 3, kStatxMask, "STATX_", true}};
 
 // fcntl commands; the argument after a command is shown by its ArgKind here.
 struct FcntlCmd {
   uint64_t value;
   const char* name;
-  ArgKind arg;  // kNone: no argument; kHex: FD_CLOEXEC flags (F_SETFD)
+  ArgKind arg;  // kNone: no argument
 };
-constexpr uint64_t kFGetFd = 1, kFGetFl = 3;
+constexpr uint64_t kFGetFd = 1, kFSetFd = 2, kFGetFl = 3;
 constexpr FcntlCmd kFcntlCmds[] = {
     {0, "F_DUPFD", ArgKind::kInt},           {1, "F_GETFD", ArgKind::kNone},
     {2, "F_SETFD", ArgKind::kHex},           {3, "F_GETFL", ArgKind::kNone},
@@ -240,9 +333,9 @@ constexpr const char* kErrnos[] = {
     "EOWNERDEAD",   "ENOTRECOVERABLE", "ERFKILL",      "EHWPOISON"};
 // Kernel-internal errnos that a tracer sees before the kernel restarts the call;
 // strace shows them as "= ? NAME (text)".
-constexpr Name kRestartErrnos[] = {{512, "ERESTARTSYS"}, {513, "ERESTARTNOINTR"},
-                                   {514, "ERESTARTNOHAND"}, {515, "ENOIOCTLCMD"},
-                                   {516, "ERESTART_RESTARTBLOCK"}};
+constexpr Name kRestartErrnos[] = {
+    {512, "ERESTARTSYS"},           {513, "ERESTARTNOINTR"},        {514, "ERESTARTNOHAND"},
+    {515, "ENOIOCTLCMD"},           {516, "ERESTART_RESTARTBLOCK"}};
 constexpr const char* kRestartTexts[] = {"To be restarted if SA_RESTART is set", "To be restarted",
                                          "To be restarted if no handler", "No ioctl command",
                                          "Interrupted by signal"};
@@ -293,9 +386,7 @@ std::string signal_name(int sig) {
   return fmt::format("{}", sig);
 }
 
-std::string open_flags(uint64_t v) {
-  return flags(kOpenFlags, v & ~3ull, "O_", find(kAccessModes, v & 3));
-}
+std::string open_flags(uint64_t v) { return flags(kOpenFlags, v & ~3ull, "O_", find(kAccessModes, v & 3)); }
 
 std::string mmap_flags(uint64_t v) {
   const char* type = find(kMapTypes, v & 0xf);
@@ -350,9 +441,10 @@ std::string futex_wake_op(uint32_t v) {
   constexpr const char* kOps[] = {"SET", "ADD", "OR", "ANDN", "XOR"};
   constexpr const char* kCmps[] = {"EQ", "NE", "LT", "LE", "GT", "GE"};
   const uint32_t op = v >> 28 & 7, cmp = v >> 24 & 15;
-  return fmt::format("{}{}<<28|{}<<12|{}<<24|{}", v >> 31 ? "FUTEX_OP_OPARG_SHIFT|" : "",
-                     op < std::size(kOps) ? fmt::format("FUTEX_OP_{}", kOps[op]) : hex(op), hex(v >> 12 & 0xfff),
-                     cmp < std::size(kCmps) ? fmt::format("FUTEX_OP_CMP_{}", kCmps[cmp]) : hex(cmp), hex(v & 0xfff));
+  return fmt::format(
+      "{}{}<<28|{}<<12|{}<<24|{}", v >> 31 ? "FUTEX_OP_OPARG_SHIFT|" : "",
+      op < std::size(kOps) ? fmt::format("FUTEX_OP_{}", kOps[op]) : hex(op), hex(v >> 12 & 0xfff),
+      cmp < std::size(kCmps) ? fmt::format("FUTEX_OP_CMP_{}", kCmps[cmp]) : hex(cmp), hex(v & 0xfff));
 }
 
 // ---- Guest memory ----
@@ -475,6 +567,29 @@ struct Iovec {
   uint64_t len;
 };
 
+// ABI: packed on x86-64 only.
+struct [[gnu::packed]] EpollEvent {
+  uint32_t events;
+  uint64_t data;
+};
+static_assert(sizeof(EpollEvent) == 12);
+
+struct PollFd {
+  int32_t fd;
+  int16_t events;
+  int16_t revents;
+};
+
+// ABI: struct statx, up to stx_size.
+struct StatxHead {
+  uint32_t mask, blksize;
+  uint64_t attributes;
+  uint32_t nlink, uid, gid;
+  uint16_t mode, spare;
+  uint64_t ino, size;
+};
+static_assert(offsetof(StatxHead, mode) == 28 && offsetof(StatxHead, size) == 40);
+
 // ABI: struct stat on x86-64, up to st_size.
 struct StatHead {
   uint64_t dev, ino, nlink;
@@ -485,83 +600,122 @@ struct StatHead {
 static_assert(offsetof(StatHead, mode) == 24 && offsetof(StatHead, rdev) == 40 &&
               offsetof(StatHead, size) == 48);
 
+// A socket address of `len` bytes, as strace shows the common families.
+std::string sockaddr(std::string_view sa) {
+  uint16_t family;
+  std::memcpy(&family, sa.data(), sizeof family);
+  const std::string head = "{sa_family=" + named(kSockDomains, family, "AF_");
+  const auto be16 = [&](size_t off) {
+    return static_cast<unsigned>(uint8_t(sa[off])) << 8 | uint8_t(sa[off + 1]);
+  };
+  const auto u32 = [&](size_t off) {
+    uint32_t v;
+    std::memcpy(&v, sa.data() + off, sizeof v);
+    return v;
+  };
+  char addr[INET6_ADDRSTRLEN];
+  constexpr size_t kSockaddrIn = 16, kSockaddrIn6 = 28;
+  if (family == AF_UNIX) {
+    const std::string_view path = sa.substr(2);
+    if (path.empty()) return head + "}";
+    // An abstract address starts with a NUL and is shown with an @.
+    if (path[0] == '\0') return head + ", sun_path=@" + quote(path.substr(1)) + "}";
+    return head + ", sun_path=" + quote(path.substr(0, path.find('\0'))) + "}";
+  }
+  if (family == AF_INET && sa.size() >= kSockaddrIn) {
+    inet_ntop(AF_INET, sa.data() + 4, addr, sizeof addr);
+    return fmt::format("{}, sin_port=htons({}), sin_addr=inet_addr(\"{}\")}}", head, be16(2), addr);
+  }
+  if (family == AF_INET6 && sa.size() >= kSockaddrIn6) {
+    inet_ntop(AF_INET6, sa.data() + 8, addr, sizeof addr);
+    return fmt::format(
+        "{}, sin6_port=htons({}), sin6_flowinfo=htonl({}), inet_pton(AF_INET6, \"{}\", &sin6_addr), "
+        "sin6_scope_id={}}}",
+        head, be16(2), __builtin_bswap32(u32(4)), addr, u32(24));
+  }
+  return head + ", sa_data=" + quote(sa.substr(2)) + "}";
+}
+
 // ---- One call ----
 
 class Call {
  public:
   Call(uint64_t nr, const uint64_t args[6], int64_t ret, GuestReader& reader)
-      : nr_(static_cast<Nr>(nr)), args_(args), ret_(ret), failed_(ret < 0 && ret >= -4095), mem_(reader) {}
+      : nr_(static_cast<Nr>(nr)),
+        info_(nr < kSyscalls.size() && kSyscalls[nr].name ? &kSyscalls[nr] : nullptr),
+        args_(args),
+        ret_(ret),
+        failed_(ret < 0 && ret >= -4095),
+        mem_(reader) {}
 
   std::string line() {
-    const SyscallInfo* info = nr_value() < kSyscalls.size() ? &kSyscalls[nr_value()] : nullptr;
     std::vector<std::string> parts;
     std::string name;
-    if (info == nullptr || info->name == nullptr) {
-      name = fmt::format("syscall_{:#x}", nr_value());
-      for (int i = 0; i < 6; ++i) parts.push_back(hex(args_[i]));
+    if (info_ == nullptr) {
+      name = fmt::format("syscall_{:#x}", static_cast<uint64_t>(nr_));
+      for (int i = 0; i < 6; ++i)
+        parts.push_back(hex(args_[i]));
     } else {
-      name = info->name;
-      for (int i = 0; i < info->nargs; ++i) {
+      name = info_->name;
+      for (int i = 0; i < info_->nargs; ++i) {
         // Like strace, open's mode is shown only when the call may create a file.
-        if (info->kinds[i] == ArgKind::kMode && i > 0 && info->kinds[i - 1] == ArgKind::kOpenFlags &&
+        if (info_->kinds[i] == ArgKind::kMode && i > 0 && info_->kinds[i - 1] == ArgKind::kOpenFlags &&
             !(args_[i - 1] & (kOCreat | kOTmpfileBit)))
           break;
-        parts.push_back(arg(info->kinds[i], i));
+        parts.push_back(arg(info_->kinds[i], i));
       }
       fix_up(parts);
     }
-    std::string head = fmt::format("{}({})", name, fmt::join(parts, ", "));
+    const std::string head = fmt::format("{}({})", name, fmt::join(parts, ", "));
     return fmt::format("{:<{}} = {}", head, kResultColumn, result());
   }
 
  private:
-  uint64_t nr_value() const { return static_cast<uint64_t>(nr_); }
-
   std::string arg(ArgKind kind, int i) {
     const uint64_t v = args_[i];
+    const auto i32 = static_cast<int32_t>(v);
+    const auto u32 = static_cast<uint32_t>(v);
     switch (kind) {
       case ArgKind::kNone: return "";
-      case ArgKind::kInt: return fmt::format("{}", static_cast<int32_t>(v));
-      case ArgKind::kUInt: return fmt::format("{}", static_cast<uint32_t>(v));
+      case ArgKind::kInt: return fmt::format("{}", i32);
+      case ArgKind::kUInt: return fmt::format("{}", u32);
       case ArgKind::kLong: return fmt::format("{}", static_cast<int64_t>(v));
       case ArgKind::kSize: return fmt::format("{}", v);
       case ArgKind::kHex: return hex(v);
       case ArgKind::kPtr: return ptr(v);
-      case ArgKind::kFd: {
-        constexpr int32_t kAtFdcwd = -100;
-        return static_cast<int32_t>(v) == kAtFdcwd ? "AT_FDCWD" : fmt::format("{}", static_cast<int32_t>(v));
-      }
+      case ArgKind::kFd: return i32 == kAtFdcwd ? "AT_FDCWD" : fmt::format("{}", i32);
       case ArgKind::kMode: return octal(v & 0177777);
-      case ArgKind::kSignal: return signal_name(static_cast<int32_t>(v));
-      case ArgKind::kSigHow: return named(kSigHows, static_cast<uint32_t>(v), "SIG_");
-      case ArgKind::kClockId: return named(kClocks, static_cast<uint32_t>(v), "CLOCK_");
-      case ArgKind::kWhence: return named(kWhences, static_cast<uint32_t>(v), "SEEK_");
+      case ArgKind::kSignal: return signal_name(i32);
+      case ArgKind::kSigHow: return named(kSigHows, u32, "SIG_");
+      case ArgKind::kClockId: return named(kClocks, u32, "CLOCK_");
+      case ArgKind::kWhence: return named(kWhences, u32, "SEEK_");
       case ArgKind::kFcntlCmd: {
-        const FcntlCmd* cmd = fcntl_cmd(static_cast<uint32_t>(v));
-        return cmd ? cmd->name : unknown(static_cast<uint32_t>(v), "F_");
+        const FcntlCmd* cmd = fcntl_cmd(u32);
+        return cmd ? cmd->name : unknown(u32, "F_");
       }
-      case ArgKind::kIoctlReq: return ioctl_req(static_cast<uint32_t>(v));
-      case ArgKind::kArchPrctlCode: return named(kArchPrctlCodes, static_cast<uint32_t>(v), "ARCH_");
-      case ArgKind::kFutexOp: return futex_op(static_cast<uint32_t>(v));
-      case ArgKind::kRlimitResource: return named(kRlimits, static_cast<uint32_t>(v), "RLIMIT_");
-      case ArgKind::kMadvise: return named(kMadvices, static_cast<uint32_t>(v), "MADV_");
-      case ArgKind::kSockDomain: return named(kSockDomains, static_cast<uint32_t>(v), "AF_");
-      case ArgKind::kSockType: return sock_type(static_cast<uint32_t>(v));
-      case ArgKind::kOpenFlags: return open_flags(static_cast<uint32_t>(v));
-      case ArgKind::kCloexecFlags: return flags(kOpenFlags, static_cast<uint32_t>(v), "O_");
-      case ArgKind::kAtFlags: return flags(kAtFlags, static_cast<uint32_t>(v), "AT_");
-      case ArgKind::kAccessMode:
-        return v == 0 ? "F_OK" : flags(kAccessFlags, static_cast<uint32_t>(v), "?_OK");
+      case ArgKind::kIoctlReq: return ioctl_req(u32);
+      case ArgKind::kArchPrctlCode: return named(kArchPrctlCodes, u32, "ARCH_");
+      case ArgKind::kFutexOp: return futex_op(u32);
+      case ArgKind::kRlimitResource: return named(kRlimits, u32, "RLIMIT_");
+      case ArgKind::kMadvise: return named(kMadvices, u32, "MADV_");
+      case ArgKind::kSockDomain: return named(kSockDomains, u32, "AF_");
+      case ArgKind::kSockType: return sock_type(u32);
+      case ArgKind::kOpenFlags: return open_flags(u32);
+      case ArgKind::kCloexecFlags: return flags(kOpenFlags, u32, "O_");
+      case ArgKind::kAtFlags: return flags(kAtFlags, u32, "AT_");
+      case ArgKind::kAccessMode: return v == 0 ? "F_OK" : flags(kAccessFlags, u32, "?_OK");
       case ArgKind::kProt: return v == 0 ? "PROT_NONE" : flags(kProtFlags, v, "PROT_");
       case ArgKind::kMmapFlags: return mmap_flags(v);
       case ArgKind::kMremapFlags: return flags(kMremapFlags, v, "MREMAP_");
       case ArgKind::kCloneFlags: return flags(kCloneFlags, v, "CLONE_");
-      case ArgKind::kSockFlags: return flags(kSockFlags, static_cast<uint32_t>(v), "SOCK_");
-      case ArgKind::kWaitOptions: return flags(kWaitOptions, static_cast<uint32_t>(v), "W");
+      case ArgKind::kSockFlags: return flags(kSockFlags, u32, "SOCK_");
+      case ArgKind::kWaitOptions: return flags(kWaitOptions, u32, "W");
+      case ArgKind::kMsgFlags: return flags(kMsgFlags, u32, "MSG_");
       default: break;
     }
-    // The rest point into guest memory. What the call wrote is shown only if it
-    // succeeded; like strace, memory that cannot be read is shown as its address.
+    // The rest point into guest memory. ABI: the generator keeps the kinds the call
+    // writes last, from kBufOut on; they are shown only if the call succeeded. Like
+    // strace, memory that cannot be read is shown as its address.
     if (v == 0) return "NULL";
     if (failed_ && kind >= ArgKind::kBufOut) return ptr(v);
     return memory(kind, i).value_or(ptr(v));
@@ -586,23 +740,46 @@ class Call {
         return std::nullopt;
       case ArgKind::kSigSetIn:
       case ArgKind::kSigSetOut:
-        if (auto mask = mem_.get<uint64_t>(v)) return sigset(*mask);
+        if (auto mask = mem_.get<uint64_t>(v); mask && sigset_size_ok(i)) return sigset(*mask);
         return std::nullopt;
       case ArgKind::kSigActionIn:
-      case ArgKind::kSigActionOut: return sigaction(v);
+      case ArgKind::kSigActionOut: return sigset_size_ok(i) ? sigaction(v) : std::nullopt;
       case ArgKind::kRlimitIn:
       case ArgKind::kRlimitOut:
         if (auto r = mem_.get<std::array<uint64_t, 2>>(v))
           return fmt::format("{{rlim_cur={}, rlim_max={}}}", rlimit_value((*r)[0]), rlimit_value((*r)[1]));
         return std::nullopt;
+      case ArgKind::kSockaddrIn: return socket_address(v, static_cast<int32_t>(args_[i + 1]));
+      case ArgKind::kSockaddrOut:
+        if (auto len = args_[i + 1] ? mem_.get<int32_t>(args_[i + 1]) : std::nullopt)
+          return socket_address(v, *len);
+        return std::nullopt;
+      case ArgKind::kIntInOut:
+        if (auto n = mem_.get<int32_t>(v)) return fmt::format("[{}]", *n);
+        return std::nullopt;
+      case ArgKind::kEpollEventIn:
+        if (auto e = mem_.get<EpollEvent>(v)) return epoll_event(*e);
+        return std::nullopt;
+      case ArgKind::kEpollEventsOut: return epoll_events(v);
+      case ArgKind::kPollFds: return poll_fds(v, static_cast<uint32_t>(args_[i + 1]), /*returned=*/false);
       case ArgKind::kStatOut: return stat(v);
+      case ArgKind::kStatxOut:
+        if (auto st = mem_.get<StatxHead>(v))
+          return fmt::format("{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={}, ...}}",
+                             flags(kStatxMask, st->mask, "STATX_"),
+                             flags(kStatxAttributes, st->attributes, "STATX_ATTR_"), file_mode(st->mode),
+                             st->size);
+        return std::nullopt;
       case ArgKind::kUtsnameOut:
-        if (auto u = mem_.bytes(v, 2 * 65))
-          return fmt::format("{{sysname={}, nodename={}, ...}}", field(std::string_view(*u).substr(0, 65), kMaxStr),
-                             field(std::string_view(*u).substr(65), kMaxStr));
+        if (auto u = mem_.bytes(v, 2 * kUtsnameField)) {
+          const std::string_view s = *u;
+          return fmt::format("{{sysname={}, nodename={}, ...}}", field(s.substr(0, kUtsnameField), kMaxStr),
+                             field(s.substr(kUtsnameField), kMaxStr));
+        }
         return std::nullopt;
       case ArgKind::kFdPairOut:
-        if (auto fds = mem_.get<std::array<int32_t, 2>>(v)) return fmt::format("[{}, {}]", (*fds)[0], (*fds)[1]);
+        if (auto fds = mem_.get<std::array<int32_t, 2>>(v))
+          return fmt::format("[{}, {}]", (*fds)[0], (*fds)[1]);
         return std::nullopt;
       case ArgKind::kDirentsOut: return dirents(v);
       case ArgKind::kWaitStatusOut:
@@ -630,6 +807,14 @@ class Call {
     return std::nullopt;
   }
 
+  // Like strace, a sigset is decoded only when the sigsetsize argument after it is
+  // the kernel's (8).
+  bool sigset_size_ok(int i) const {
+    for (int j = i + 1; j < info_->nargs; ++j)
+      if (info_->kinds[j] == ArgKind::kSize) return args_[j] == sizeof(uint64_t);
+    return true;
+  }
+
   // `data` is how many bytes the call moved: all of each buffer for writev, the
   // return value for readv.
   std::optional<std::string> iovec(uint64_t va, int32_t count, uint64_t data) {
@@ -643,8 +828,8 @@ class Call {
       const uint64_t n = std::min(e->len, data);
       data -= n;
       if (i) out += ", ";
-      out += fmt::format("{{iov_base={}, iov_len={}}}", e->base ? buffer(e->base, n).value_or(ptr(e->base)) : "NULL",
-                         e->len);
+      const std::string base = e->base ? buffer(e->base, n).value_or(ptr(e->base)) : "NULL";
+      out += fmt::format("{{iov_base={}, iov_len={}}}", base, e->len);
     }
     if (static_cast<size_t>(count) > shown) out += ", ...";
     return out + "]";
@@ -667,10 +852,8 @@ class Call {
   }
 
   std::optional<std::string> envp(uint64_t va) {
-    // Bounded so that a corrupt array cannot keep the tracer busy.
-    constexpr size_t kMaxVars = 1 << 16;
     size_t n = 0;
-    for (; n < kMaxVars; ++n) {
+    for (; n < kMaxScan; ++n) {
       auto p = mem_.get<uint64_t>(va + 8 * n);
       if (!p) return std::nullopt;
       if (*p == 0) break;
@@ -681,11 +864,52 @@ class Call {
   std::optional<std::string> sigaction(uint64_t va) {
     auto sa = mem_.get<KernelSigaction>(va);
     if (!sa) return std::nullopt;
-    const std::string handler = sa->handler == 0 ? "SIG_DFL" : sa->handler == 1 ? "SIG_IGN" : hex(sa->handler);
+    const std::string handler = sa->handler == 0   ? "SIG_DFL"
+                                : sa->handler == 1 ? "SIG_IGN"
+                                                   : hex(sa->handler);
     std::string out = fmt::format("{{sa_handler={}, sa_mask={}, sa_flags={}", handler, sigset(sa->mask),
                                   flags(kSaFlags, sa->flags, "SA_"));
     if (sa->flags & kSaRestorer) out += fmt::format(", sa_restorer={}", ptr(sa->restorer));
     return out + "}";
+  }
+
+  std::optional<std::string> socket_address(uint64_t va, int32_t len) {
+    constexpr int32_t kSockaddrStorage = 128;
+    if (len < 2) return std::nullopt;
+    if (auto sa = mem_.bytes(va, std::min(len, kSockaddrStorage))) return sockaddr(*sa);
+    return std::nullopt;
+  }
+
+  static std::string epoll_event(const EpollEvent& e) {
+    return fmt::format("{{events={}, data={{u32={}, u64={}}}}}", flags(kEpollEvents, e.events, "EPOLL"),
+                       static_cast<uint32_t>(e.data), static_cast<uint64_t>(e.data));
+  }
+
+  std::optional<std::string> epoll_events(uint64_t va) {
+    std::vector<std::string> events;
+    for (int64_t i = 0; i < std::min<int64_t>(ret_, kMaxStr); ++i) {
+      auto e = mem_.get<EpollEvent>(va + i * sizeof(EpollEvent));
+      if (!e) return std::nullopt;
+      events.push_back(epoll_event(*e));
+    }
+    if (ret_ > static_cast<int64_t>(kMaxStr)) events.push_back("...");
+    return fmt::format("[{}]", fmt::join(events, ", "));
+  }
+
+  // The entries of a pollfd array: as passed in, or (`returned`) those with revents.
+  std::optional<std::string> poll_fds(uint64_t va, uint32_t count, bool returned) {
+    std::vector<std::string> fds;
+    for (uint32_t i = 0; i < std::min<size_t>(count, kMaxScan) && fds.size() < kMaxStr; ++i) {
+      auto p = mem_.get<PollFd>(va + i * sizeof(PollFd));
+      if (!p) return std::nullopt;
+      const uint16_t events = returned ? p->revents : p->events;
+      if (returned && events == 0) continue;
+      fds.push_back(p->fd < 0 && !returned ? fmt::format("{{fd={}}}", p->fd)
+                                           : fmt::format("{{fd={}, {}events={}}}", p->fd, returned ? "r" : "",
+                                                         flags(kPollEvents, events, "POLL")));
+    }
+    if (!returned && count > kMaxStr) fds.push_back("...");
+    return fmt::format("[{}]", fmt::join(fds, ", "));
   }
 
   std::optional<std::string> stat(uint64_t va) {
@@ -700,7 +924,8 @@ class Call {
     // ABI: linux_dirent and linux_dirent64 both keep d_reclen at offset 16.
     constexpr uint64_t kRecLenOffset = 16;
     size_t entries = 0;
-    for (uint64_t off = 0; off + kRecLenOffset + 2 <= static_cast<uint64_t>(ret_); ++entries) {
+    for (uint64_t off = 0; off + kRecLenOffset + 2 <= static_cast<uint64_t>(ret_) && entries < kMaxScan;
+         ++entries) {
       auto reclen = mem_.get<uint16_t>(va + off + kRecLenOffset);
       if (!reclen) return std::nullopt;
       if (*reclen == 0) break;
@@ -712,6 +937,11 @@ class Call {
   // The calls strace shows in a form of their own.
   void fix_up(std::vector<std::string>& parts) {
     const uint64_t* a = args_;
+    for (const ArgNames& n : kArgNames) {
+      if (n.nr != nr_) continue;
+      const auto v = static_cast<uint32_t>(a[n.arg]);
+      parts[n.arg] = n.is_flags ? flags(n.names, v, n.prefix) : named(n.names, v, n.prefix);
+    }
     switch (nr_) {
       case Nr::clone: {
         // clone(child_stack=, flags=, [parent_tid=,] [tls=,] [child_tidptr=]).
@@ -730,8 +960,8 @@ class Call {
       case Nr::futex: {
         const uint32_t cmd = a[1] & ~(kFutexPrivate | kFutexClockRealtime);
         if (cmd >= std::size(kFutexCmds)) {
-          parts = {ptr(a[0]), parts[1], fmt::format("{}", static_cast<int32_t>(a[2])), ptr(a[3]), ptr(a[4]),
-                   hex(static_cast<uint32_t>(a[5]))};
+          parts = {ptr(a[0]), parts[1],  fmt::format("{}", static_cast<int32_t>(a[2])),
+                   ptr(a[3]), ptr(a[4]), hex(static_cast<uint32_t>(a[5]))};
           break;
         }
         parts.resize(2);
@@ -744,7 +974,7 @@ class Call {
             case '3': parts.push_back(fmt::format("{}", static_cast<int32_t>(a[5]))); break;
             case 'b':
               parts.push_back(static_cast<uint32_t>(a[5]) == ~0u ? "FUTEX_BITSET_MATCH_ANY"
-                                                                  : hex(static_cast<uint32_t>(a[5])));
+                                                                 : hex(static_cast<uint32_t>(a[5])));
               break;
             case 'o': parts.push_back(futex_wake_op(static_cast<uint32_t>(a[5]))); break;
           }
@@ -753,13 +983,33 @@ class Call {
       }
       case Nr::fcntl:
         if (const FcntlCmd* cmd = fcntl_cmd(static_cast<uint32_t>(a[1]))) {
-          if (cmd->arg == ArgKind::kNone) parts.resize(2);
-          else if (cmd->arg == ArgKind::kHex) parts[2] = flags(kFdFlags, a[2], "FD_");
-          else parts[2] = arg(cmd->arg, 2);
+          if (cmd->arg == ArgKind::kNone)
+            parts.resize(2);
+          else if (cmd->arg == ArgKind::kHex)
+            parts[2] = flags(kFdFlags, a[2], "FD_");
+          else
+            parts[2] = arg(cmd->arg, 2);
         }
         break;
       case Nr::socket:
-        if (a[0] == 2 || a[0] == 10) parts[2] = named(kIpProtocols, static_cast<uint32_t>(a[2]), "IPPROTO_");
+        if (a[0] == AF_INET || a[0] == AF_INET6)
+          parts[2] = named(kIpProtocols, static_cast<uint32_t>(a[2]), "IPPROTO_");
+        break;
+      case Nr::setsockopt:
+      case Nr::getsockopt: {
+        if (a[1] == kSolSocket) parts[2] = named(kSocketOptions, static_cast<uint32_t>(a[2]), "SO_");
+        if (a[1] == kSolTcp) parts[2] = named(kTcpOptions, static_cast<uint32_t>(a[2]), "TCP_");
+        // An int option is shown as [value]; the length is set's argument, get's result.
+        std::optional<int32_t> len = static_cast<int32_t>(a[4]);
+        if (nr_ == Nr::getsockopt) len = failed_ || !a[4] ? std::nullopt : mem_.get<int32_t>(a[4]);
+        if (len == static_cast<int32_t>(sizeof(int32_t)) && a[3])
+          if (auto v = mem_.get<int32_t>(a[3])) parts[3] = fmt::format("[{}]", *v);
+        break;
+      }
+      case Nr::statx:
+        // AT_STATX_SYNC_AS_STAT is 0, yet strace names it.
+        if (!(a[2] & kAtStatxSyncType))
+          parts[2] = flags(kAtFlags, static_cast<uint32_t>(a[2]), "AT_", "AT_STATX_SYNC_AS_STAT");
         break;
       case Nr::arch_prctl:
         if (a[0] == kArchGetFs || a[0] == kArchGetGs) {
@@ -769,7 +1019,6 @@ class Call {
         break;
       case Nr::getrandom:
         if (!failed_ && a[0]) parts[0] = buffer(a[0], ret_, /*all_hex=*/true).value_or(ptr(a[0]));
-        parts[2] = flags(kGetrandomFlags, static_cast<uint32_t>(a[2]), "GRND_");
         break;
       case Nr::mremap:
         if (!(a[3] & kMremapFixed)) parts.resize(4);
@@ -780,8 +1029,10 @@ class Call {
         const size_t m = nr_ == Nr::mknod ? 1 : 2;
         const auto mode = static_cast<uint32_t>(a[m]);
         parts[m] = file_mode(mode);
-        if (is_device(mode)) parts[m + 1] = makedev(a[m + 1]);
-        else parts.resize(m + 1);
+        if (is_device(mode))
+          parts[m + 1] = makedev(a[m + 1]);
+        else
+          parts.resize(m + 1);
         break;
       }
       default: break;
@@ -792,7 +1043,8 @@ class Call {
     if (nr_ == Nr::exit || nr_ == Nr::exit_group) return "?";
     if (failed_) {
       const auto err = static_cast<int>(-ret_);
-      if (const char* name = find(kRestartErrnos, err)) return fmt::format("? {} ({})", name, kRestartTexts[err - 512]);
+      if (const char* name = find(kRestartErrnos, err))
+        return fmt::format("? {} ({})", name, kRestartTexts[err - kRestartErrnos[0].value]);
       const char* name = err < static_cast<int>(std::size(kErrnos)) ? kErrnos[err] : nullptr;
       const char* text = strerrordesc_np(err);
       return fmt::format("-1 {} ({})", name ? name : fmt::format("ERRNO_{}", err),
@@ -806,7 +1058,14 @@ class Call {
       case Nr::umask: return octal(ret_);
       case Nr::fcntl:
         if (args_[1] == kFGetFl) return fmt::format("{} (flags {})", hex(ret_), open_flags(ret_));
-        if (args_[1] == kFGetFd && ret_ != 0) return fmt::format("{} (flags {})", hex(ret_), flags(kFdFlags, ret_, "FD_"));
+        if (args_[1] == kFGetFd && ret_ != 0)
+          return fmt::format("{} (flags {})", hex(ret_), flags(kFdFlags, ret_, "FD_"));
+        break;
+      case Nr::poll:
+      case Nr::ppoll:
+        if (ret_ == 0) return "0 (Timeout)";
+        if (auto fds = poll_fds(args_[0], static_cast<uint32_t>(args_[1]), /*returned=*/true))
+          return fmt::format("{} ({})", ret_, *fds);
         break;
       default: break;
     }
@@ -814,6 +1073,7 @@ class Call {
   }
 
   Nr nr_;
+  const SyscallInfo* info_;  // nullptr: a number not in the list
   const uint64_t* args_;
   int64_t ret_;
   bool failed_;

@@ -43,6 +43,7 @@ enum class ArgKind : uint8_t {
   kCloneFlags,      // CLONE_VM|CLONE_FS (clone's exit signal is shown by clone)
   kSockFlags,       // SOCK_CLOEXEC|SOCK_NONBLOCK (accept4)
   kWaitOptions,     // WNOHANG|WUNTRACED
+  kMsgFlags,        // MSG_DONTWAIT|MSG_NOSIGNAL
   // Guest memory the call reads.
   kStr,             // NUL-terminated string, e.g. a path
   kBufIn,           // buffer; its length is the next argument
@@ -53,12 +54,16 @@ enum class ArgKind : uint8_t {
   kSigSetIn,        // sigset_t
   kSigActionIn,     // struct sigaction (the kernel's layout)
   kRlimitIn,        // struct rlimit
+  kSockaddrIn,      // struct sockaddr; its length is the next argument
+  kEpollEventIn,    // struct epoll_event
+  kPollFds,         // struct pollfd array, count next; revents are shown with the result
   kStructIn,        // other struct: shown as its address
   // Guest memory the call writes: shown after the call, as an address if it failed.
   kBufOut,          // buffer; its length is the return value
   kStrOut,          // NUL-terminated string (getcwd)
   kIovOut,          // struct iovec array; its count is the next argument, bytes the return value
   kStatOut,         // struct stat
+  kStatxOut,        // struct statx
   kTimespecOut,     // struct timespec
   kTimevalOut,      // struct timeval
   kUtsnameOut,      // struct utsname
@@ -66,6 +71,9 @@ enum class ArgKind : uint8_t {
   kSigActionOut,    // struct sigaction (the kernel's layout)
   kRlimitOut,       // struct rlimit
   kFdPairOut,       // int[2] (pipe, socketpair)
+  kSockaddrOut,     // struct sockaddr; its length is in the IntInOut after it
+  kIntInOut,        // int the call reads and writes through a pointer (socklen_t *)
+  kEpollEventsOut,  // struct epoll_event array; its count is the return value
   kDirentsOut,      // linux_dirent(64) records: shown as an address and a count
   kWaitStatusOut,   // int wait status
   kStructOut,       // other struct: shown as its address
@@ -86,7 +94,7 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(4, stat, 2, kStr, kStatOut, kNone, kNone, kNone, kNone) \
   X(5, fstat, 2, kFd, kStatOut, kNone, kNone, kNone, kNone) \
   X(6, lstat, 2, kStr, kStatOut, kNone, kNone, kNone, kNone) \
-  X(7, poll, 3, kStructIn, kUInt, kInt, kNone, kNone, kNone) \
+  X(7, poll, 3, kPollFds, kUInt, kInt, kNone, kNone, kNone) \
   X(8, lseek, 3, kFd, kLong, kWhence, kNone, kNone, kNone) \
   X(9, mmap, 6, kPtr, kSize, kProt, kMmapFlags, kFd, kHex) \
   X(10, mprotect, 3, kPtr, kSize, kProt, kNone, kNone, kNone) \
@@ -121,20 +129,20 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(39, getpid, 0, kNone, kNone, kNone, kNone, kNone, kNone) \
   X(40, sendfile, 4, kFd, kFd, kPtr, kSize, kNone, kNone) \
   X(41, socket, 3, kSockDomain, kSockType, kInt, kNone, kNone, kNone) \
-  X(42, connect, 3, kFd, kStructIn, kUInt, kNone, kNone, kNone) \
-  X(43, accept, 3, kFd, kStructOut, kPtr, kNone, kNone, kNone) \
-  X(44, sendto, 6, kFd, kBufIn, kSize, kHex, kStructIn, kUInt) \
-  X(45, recvfrom, 6, kFd, kBufOut, kSize, kHex, kStructOut, kPtr) \
-  X(46, sendmsg, 3, kFd, kStructIn, kHex, kNone, kNone, kNone) \
-  X(47, recvmsg, 3, kFd, kStructOut, kHex, kNone, kNone, kNone) \
+  X(42, connect, 3, kFd, kSockaddrIn, kUInt, kNone, kNone, kNone) \
+  X(43, accept, 3, kFd, kSockaddrOut, kIntInOut, kNone, kNone, kNone) \
+  X(44, sendto, 6, kFd, kBufIn, kSize, kMsgFlags, kSockaddrIn, kUInt) \
+  X(45, recvfrom, 6, kFd, kBufOut, kSize, kMsgFlags, kSockaddrOut, kIntInOut) \
+  X(46, sendmsg, 3, kFd, kStructIn, kMsgFlags, kNone, kNone, kNone) \
+  X(47, recvmsg, 3, kFd, kStructOut, kMsgFlags, kNone, kNone, kNone) \
   X(48, shutdown, 2, kFd, kInt, kNone, kNone, kNone, kNone) \
-  X(49, bind, 3, kFd, kStructIn, kUInt, kNone, kNone, kNone) \
+  X(49, bind, 3, kFd, kSockaddrIn, kUInt, kNone, kNone, kNone) \
   X(50, listen, 2, kFd, kInt, kNone, kNone, kNone, kNone) \
-  X(51, getsockname, 3, kFd, kStructOut, kPtr, kNone, kNone, kNone) \
-  X(52, getpeername, 3, kFd, kStructOut, kPtr, kNone, kNone, kNone) \
+  X(51, getsockname, 3, kFd, kSockaddrOut, kIntInOut, kNone, kNone, kNone) \
+  X(52, getpeername, 3, kFd, kSockaddrOut, kIntInOut, kNone, kNone, kNone) \
   X(53, socketpair, 4, kSockDomain, kSockType, kInt, kFdPairOut, kNone, kNone) \
   X(54, setsockopt, 5, kFd, kInt, kInt, kStructIn, kUInt, kNone) \
-  X(55, getsockopt, 5, kFd, kInt, kInt, kStructOut, kPtr, kNone) \
+  X(55, getsockopt, 5, kFd, kInt, kInt, kStructOut, kIntInOut, kNone) \
   X(56, clone, 5, kCloneFlags, kPtr, kPtr, kPtr, kHex, kNone) \
   X(57, fork, 0, kNone, kNone, kNone, kNone, kNone, kNone) \
   X(58, vfork, 0, kNone, kNone, kNone, kNone, kNone, kNone) \
@@ -311,8 +319,8 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(229, clock_getres, 2, kClockId, kTimespecOut, kNone, kNone, kNone, kNone) \
   X(230, clock_nanosleep, 4, kClockId, kHex, kTimespecIn, kPtr, kNone, kNone) \
   X(231, exit_group, 1, kInt, kNone, kNone, kNone, kNone, kNone) \
-  X(232, epoll_wait, 4, kFd, kStructOut, kInt, kInt, kNone, kNone) \
-  X(233, epoll_ctl, 4, kFd, kInt, kFd, kStructIn, kNone, kNone) \
+  X(232, epoll_wait, 4, kFd, kEpollEventsOut, kInt, kInt, kNone, kNone) \
+  X(233, epoll_ctl, 4, kFd, kInt, kFd, kEpollEventIn, kNone, kNone) \
   X(234, tgkill, 3, kInt, kInt, kSignal, kNone, kNone, kNone) \
   X(235, utimes, 2, kStr, kStructIn, kNone, kNone, kNone, kNone) \
   X(236, vserver, 5, kHex, kHex, kHex, kHex, kHex, kNone) \
@@ -350,7 +358,7 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(268, fchmodat, 3, kFd, kStr, kMode, kNone, kNone, kNone) \
   X(269, faccessat, 3, kFd, kStr, kAccessMode, kNone, kNone, kNone) \
   X(270, pselect6, 6, kInt, kStructIn, kStructIn, kStructIn, kTimespecIn, kStructIn) \
-  X(271, ppoll, 5, kStructIn, kUInt, kTimespecIn, kSigSetIn, kSize, kNone) \
+  X(271, ppoll, 5, kPollFds, kUInt, kTimespecIn, kSigSetIn, kSize, kNone) \
   X(272, unshare, 1, kCloneFlags, kNone, kNone, kNone, kNone, kNone) \
   X(273, set_robust_list, 2, kPtr, kSize, kNone, kNone, kNone, kNone) \
   X(274, get_robust_list, 3, kInt, kPtr, kPtr, kNone, kNone, kNone) \
@@ -360,14 +368,14 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(278, vmsplice, 4, kFd, kIovIn, kSize, kHex, kNone, kNone) \
   X(279, move_pages, 6, kInt, kSize, kPtr, kPtr, kPtr, kHex) \
   X(280, utimensat, 4, kFd, kStr, kStructIn, kAtFlags, kNone, kNone) \
-  X(281, epoll_pwait, 6, kFd, kStructOut, kInt, kInt, kSigSetIn, kSize) \
+  X(281, epoll_pwait, 6, kFd, kEpollEventsOut, kInt, kInt, kSigSetIn, kSize) \
   X(282, signalfd, 3, kFd, kSigSetIn, kSize, kNone, kNone, kNone) \
   X(283, timerfd_create, 2, kClockId, kHex, kNone, kNone, kNone, kNone) \
   X(284, eventfd, 1, kUInt, kNone, kNone, kNone, kNone, kNone) \
   X(285, fallocate, 4, kFd, kInt, kLong, kLong, kNone, kNone) \
   X(286, timerfd_settime, 4, kFd, kInt, kStructIn, kStructOut, kNone, kNone) \
   X(287, timerfd_gettime, 2, kFd, kStructOut, kNone, kNone, kNone, kNone) \
-  X(288, accept4, 4, kFd, kStructOut, kPtr, kSockFlags, kNone, kNone) \
+  X(288, accept4, 4, kFd, kSockaddrOut, kIntInOut, kSockFlags, kNone, kNone) \
   X(289, signalfd4, 4, kFd, kSigSetIn, kSize, kHex, kNone, kNone) \
   X(290, eventfd2, 2, kUInt, kHex, kNone, kNone, kNone, kNone) \
   X(291, epoll_create1, 1, kHex, kNone, kNone, kNone, kNone, kNone) \
@@ -378,7 +386,7 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(296, pwritev, 5, kFd, kIovIn, kInt, kLong, kHex, kNone) \
   X(297, rt_tgsigqueueinfo, 4, kInt, kInt, kSignal, kStructIn, kNone, kNone) \
   X(298, perf_event_open, 5, kStructIn, kInt, kInt, kFd, kHex, kNone) \
-  X(299, recvmmsg, 5, kFd, kStructOut, kUInt, kHex, kTimespecIn, kNone) \
+  X(299, recvmmsg, 5, kFd, kStructOut, kUInt, kMsgFlags, kTimespecIn, kNone) \
   X(300, fanotify_init, 2, kHex, kHex, kNone, kNone, kNone, kNone) \
   X(301, fanotify_mark, 5, kFd, kHex, kHex, kFd, kStr, kNone) \
   X(302, prlimit64, 4, kInt, kRlimitResource, kRlimitIn, kRlimitOut, kNone, kNone) \
@@ -386,7 +394,7 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(304, open_by_handle_at, 3, kFd, kStructIn, kOpenFlags, kNone, kNone, kNone) \
   X(305, clock_adjtime, 2, kClockId, kStructIn, kNone, kNone, kNone, kNone) \
   X(306, syncfs, 1, kFd, kNone, kNone, kNone, kNone, kNone) \
-  X(307, sendmmsg, 4, kFd, kStructIn, kUInt, kHex, kNone, kNone) \
+  X(307, sendmmsg, 4, kFd, kStructIn, kUInt, kMsgFlags, kNone, kNone) \
   X(308, setns, 2, kFd, kCloneFlags, kNone, kNone, kNone, kNone) \
   X(309, getcpu, 3, kPtr, kPtr, kPtr, kNone, kNone, kNone) \
   X(310, process_vm_readv, 6, kInt, kPtr, kSize, kPtr, kSize, kHex) \
@@ -411,7 +419,7 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(329, pkey_mprotect, 4, kPtr, kSize, kProt, kInt, kNone, kNone) \
   X(330, pkey_alloc, 2, kHex, kHex, kNone, kNone, kNone, kNone) \
   X(331, pkey_free, 1, kInt, kNone, kNone, kNone, kNone, kNone) \
-  X(332, statx, 5, kFd, kStr, kAtFlags, kHex, kStructOut, kNone) \
+  X(332, statx, 5, kFd, kStr, kAtFlags, kHex, kStatxOut, kNone) \
   X(333, io_pgetevents, 6, kHex, kLong, kLong, kStructOut, kTimespecIn, kStructIn) \
   X(334, rseq, 4, kPtr, kHex, kHex, kHex, kNone, kNone) \
   X(424, pidfd_send_signal, 4, kFd, kSignal, kStructIn, kHex, kNone, kNone) \
@@ -431,7 +439,7 @@ inline constexpr uint32_t kSyscallMax = 451;
   X(438, pidfd_getfd, 3, kFd, kFd, kHex, kNone, kNone, kNone) \
   X(439, faccessat2, 4, kFd, kStr, kAccessMode, kAtFlags, kNone, kNone) \
   X(440, process_madvise, 5, kFd, kIovIn, kSize, kMadvise, kHex, kNone) \
-  X(441, epoll_pwait2, 6, kFd, kStructOut, kInt, kTimespecIn, kSigSetIn, kSize) \
+  X(441, epoll_pwait2, 6, kFd, kEpollEventsOut, kInt, kTimespecIn, kSigSetIn, kSize) \
   X(442, mount_setattr, 5, kFd, kStr, kAtFlags, kStructIn, kSize, kNone) \
   X(443, quotactl_fd, 4, kFd, kUInt, kInt, kPtr, kNone, kNone) \
   X(444, landlock_create_ruleset, 3, kStructIn, kSize, kHex, kNone, kNone, kNone) \
