@@ -61,10 +61,16 @@ const char* vector_name(uint64_t v) {
 }  // namespace
 
 Outcome Handler::handle(uint64_t per_cpu_phys) {
-  auto* req = reinterpret_cast<abi::HypercallRequest*>(
-      mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest)));
-  // SAFETY: the PerCpu block is the monitor's own allocation inside guest memory;
-  // its content is guest-controlled, so every field is checked below.
+  // SAFETY: per_cpu_phys comes from BootInfo, which the guest can rewrite through the
+  // direct map, so the request may be anywhere, even outside guest memory or
+  // misaligned: check it and copy it with memcpy. Its content is guest-controlled
+  // too, so every field is checked below.
+  uint8_t* req = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest));
+  if (!req) {
+    say(fmt::format("guest moved its hypercall request outside guest memory (PerCpu block at {:#x})",
+                    per_cpu_phys));
+    return {static_cast<int>(ExitCode::kMonitorFailed)};
+  }
   abi::HypercallRequest r;
   std::memcpy(&r, req, sizeof(r));
   const uint64_t* a = r.args;
@@ -133,7 +139,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       say(fmt::format("guest made an unknown hypercall {}", r.nr));
       return {static_cast<int>(ExitCode::kMonitorFailed)};
   }
-  req->result = result;
+  std::memcpy(req + offsetof(abi::HypercallRequest, result), &result, sizeof(result));
   return {};
 }
 
@@ -180,12 +186,13 @@ int64_t Handler::random(uint64_t buf, uint64_t len) {
 
 int64_t Handler::ioctl(uint64_t fd, uint64_t request, uint64_t arg) {
   if (fd >= kStdioCount) return -EBADF;
-  // ABI: struct termios as the kernel fills it for TCGETS is 36+ bytes (kernel
-  // termios: 4 flags, line, 19 cc); winsize is 8.
+  // ABI: TCGETS fills the kernel's struct termios (4 flags, line, 19 cc: 36 bytes),
+  // not glibc's 60-byte one: glibc's tcgetattr passes a 36-byte buffer. winsize is 8.
+  constexpr size_t kKernelTermiosSize = 36;
   uint8_t out[64] = {};
   size_t size;
   if (request == TCGETS)
-    size = 60;
+    size = kKernelTermiosSize;
   else if (request == TIOCGWINSZ)
     size = sizeof(winsize);
   else

@@ -79,6 +79,9 @@ namespace {
 
 // Translates one guest virtual address; 0 and false when not mapped as required.
 bool translate(const GuestMemory& mem, uint64_t cr3, uint64_t va, bool write, uint64_t* phys) {
+  // A non-canonical address faults on the CPU; the walk below would ignore bits 48..63
+  // and alias it to a canonical one.
+  if (static_cast<uint64_t>(static_cast<int64_t>(va << 16) >> 16) != va) return false;
   uint64_t table = cr3 & kPteAddrMask;
   for (int level = 4; level >= 1; --level) {
     auto* t = reinterpret_cast<const uint64_t*>(mem.at(table, kPageSize));
@@ -97,6 +100,8 @@ bool translate(const GuestMemory& mem, uint64_t cr3, uint64_t va, bool write, ui
 
 template <class Fn>
 bool for_each_chunk(const GuestMemory& mem, uint64_t cr3, uint64_t va, size_t len, bool write, Fn fn) {
+  // A range that wraps past the top of the address space does not continue at 0.
+  if (len != 0 && va + (len - 1) < va) return false;
   size_t done = 0;
   while (done < len) {
     uint64_t phys;

@@ -1,0 +1,560 @@
+// Handler::handle with hostile requests: a small guest memory and hand-built page
+// tables, a PerCpu block the test fills as a hostile guest would, and exact answers.
+// Host fds 0..2 are swapped for memory files around calls, so the test sees everything
+// the monitor writes and can prove that a refused call wrote nothing.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "burrow/abi/hypercall.h"
+#include "burrow/abi/layout.h"
+#include "burrow/abi/percpu.h"
+#include "hypercalls/hypercalls.h"
+#include "memory/guest_memory.h"
+
+namespace burrow::hypercalls {
+namespace {
+
+using abi::Hypercall;
+using abi::kPageSize;
+using memory::kPteAddrMask;
+using memory::kPteLarge;
+using memory::kPtePresent;
+using memory::kPteUser;
+using memory::kPteWrite;
+
+constexpr uint64_t kMemorySize = 16ull << 20;
+constexpr uint64_t kPerCpuPhys = 0x10000;
+constexpr uint64_t kTablesPhys = 0x100000;  // page tables, from the frame allocator
+
+// Guest virtual layout.
+constexpr uint64_t kUserRw = 0x400000;  // 4 pages, user read-write
+constexpr uint64_t kUserRwPages = 4;
+constexpr uint64_t kUserRo = 0x500000;      // user read-only
+constexpr uint64_t kSupervisor = 0x600000;  // supervisor-only, writable
+constexpr uint64_t kLastPage = 0x700000;    // the last page of guest memory; 0x701000 unmapped
+constexpr uint64_t kBeyondEnd = 0x702000;   // leaf at the physical end of memory
+constexpr uint64_t kBeyondMax = 0x703000;   // leaf at the highest physical address
+constexpr uint64_t kKernelHalf = 0xFFFF'8880'0000'0000ull;  // user page, like the direct map
+constexpr uint64_t kKernelHalfUnmapped = 0xFFFF'FFFF'8000'0000ull;
+constexpr uint64_t kNonCanonicalAlias = kKernelHalf & 0x0000'FFFF'FFFF'FFFFull;
+constexpr uint64_t kTopPage = 0xFFFF'FFFF'FFFF'F000ull;   // user page at the very top
+constexpr uint64_t kZeroPage = 0;                           // user page at 0
+constexpr uint64_t kLastUserPage = 0x7FFF'FFFF'F000ull;     // user page below the hole
+constexpr uint64_t kHoleAlias = 0xFFFF'8000'0000'0000ull;   // where 0x8000'0000'0000 would alias
+constexpr uint64_t kBadPml4 = 0x1000'0000'0000ull;          // PML4 entry beyond memory
+constexpr uint64_t kGigaPage = 0x2000'0000'0000ull;         // 1 GiB page at physical 0
+
+using U64s = std::initializer_list<uint64_t>;
+
+constexpr uint64_t kHuge = 1ull << 63;
+const uint64_t kBadFds[] = {3, ~0ull, 1ull << 40, (1ull << 32) | 1, 1ull << 63};
+
+constexpr int64_t kEbadf = -EBADF;
+constexpr int64_t kEfault = -EFAULT;
+
+// Swaps a host fd for a memory file while alive (never full, so a monitor bug cannot
+// block the test) and collects what was written to it.
+class Capture {
+ public:
+  // For stdin, `input` is what there is to read.
+  explicit Capture(int fd, const std::string& input = "") : fd_(fd) {
+    std::fflush(nullptr);
+    file_ = memfd_create("capture", MFD_CLOEXEC);
+    if (file_ < 0) std::abort();
+    if (!input.empty() && ::write(file_, input.data(), input.size()) != static_cast<ssize_t>(input.size()))
+      std::abort();
+    lseek(file_, 0, SEEK_SET);
+    saved_ = dup(fd);
+    if (saved_ < 0 || dup2(file_, fd) < 0) std::abort();
+  }
+  ~Capture() { finish(); }
+
+  // Restores the fd; returns what was written to it (for stdin: what was left unread).
+  std::string finish() {
+    if (saved_ < 0) return out_;
+    dup2(saved_, fd_);
+    close(saved_);
+    saved_ = -1;
+    if (fd_ != STDIN_FILENO) lseek(file_, 0, SEEK_SET);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(file_, buf, sizeof buf)) > 0) out_.append(buf, static_cast<size_t>(n));
+    close(file_);
+    return out_;
+  }
+
+ private:
+  int fd_;
+  int file_ = -1;
+  int saved_ = -1;
+  std::string out_;
+};
+
+class HypercallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto m = memory::GuestMemory::create(kMemorySize);
+    ASSERT_TRUE(m) << m.error().message;
+    mem_.emplace(std::move(*m));
+    mem_->set_frame_cursor(kTablesPhys);
+    memory::PageTableBuilder pt(*mem_);
+    auto root = pt.create_root();
+    ASSERT_TRUE(root);
+    root_ = *root;
+    const uint64_t rw = kPteUser | kPteWrite;
+    ASSERT_TRUE(pt.map(root_, kUserRw, 0x200000, kUserRwPages * kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kUserRo, 0x300000, kPageSize, kPteUser));
+    ASSERT_TRUE(pt.map(root_, kSupervisor, 0x301000, kPageSize, kPteWrite));
+    ASSERT_TRUE(pt.map(root_, kLastPage, kMemorySize - kPageSize, kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kBeyondEnd, kMemorySize, kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kBeyondMax, kPteAddrMask, kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kKernelHalf, 0x302000, kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kTopPage, 0x303000, kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kZeroPage, 0x304000, kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kLastUserPage, 0x305000, kPageSize, rw));
+    ASSERT_TRUE(pt.map(root_, kHoleAlias, 0x306000, kPageSize, rw));
+    // Hand-made entries: a PML4 entry whose table lies beyond guest memory, and a
+    // PDPT entry that maps 1 GiB from physical 0 (more than the 16 MiB there is).
+    pml4()[(kBadPml4 >> 39) & 511] = (64ull << 20) | kPtePresent | kPteUser | kPteWrite;
+    auto pdpt = mem_->alloc_frames(1);
+    ASSERT_TRUE(pdpt);
+    pml4()[(kGigaPage >> 39) & 511] = *pdpt | kPtePresent | kPteUser | kPteWrite;
+    table(*pdpt)[0] = 0 | kPtePresent | kPteUser | kPteWrite | kPteLarge;
+
+    fill(kUserRw, 'A', kUserRwPages * kPageSize);
+    fill(kUserRo, 'R', kPageSize);
+    fill(kSupervisor, 'S', kPageSize);
+    options_.program = "hostile";
+    handler_.emplace(*mem_, root_, options_, stats_);
+  }
+
+  uint64_t* table(uint64_t phys) { return reinterpret_cast<uint64_t*>(mem_->at(phys, kPageSize)); }
+  uint64_t* pml4() { return table(root_); }
+
+  // The physical page behind a test mapping (only the simple ones above).
+  uint8_t* host(uint64_t va) {
+    uint64_t phys = va >= kUserRw && va < kUserRw + kUserRwPages * kPageSize ? 0x200000 + (va - kUserRw)
+                    : va == kUserRo                                         ? 0x300000
+                    : va == kSupervisor                                     ? 0x301000
+                                                                            : ~0ull;
+    uint8_t* p = mem_->at(phys, 1);
+    if (!p) std::abort();
+    return p;
+  }
+  void fill(uint64_t va, char c, uint64_t len) { std::memset(host(va), c, len); }
+
+  abi::HypercallRequest& request(uint64_t per_cpu_phys = kPerCpuPhys) {
+    return *reinterpret_cast<abi::HypercallRequest*>(
+        mem_->at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest)));
+  }
+
+  // Fills the request as a guest would and serves it; the sentinel result shows
+  // whether the monitor answered.
+  Outcome handle(uint64_t nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
+    abi::HypercallRequest& r = request();
+    r = {};
+    r.nr = nr;
+    r.args[0] = a0;
+    r.args[1] = a1;
+    r.args[2] = a2;
+    r.args[3] = a3;
+    r.result = kSentinel;
+    return handler_->handle(kPerCpuPhys);
+  }
+  Outcome handle(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
+    return handle(static_cast<uint64_t>(nr), a0, a1, a2, a3);
+  }
+
+  // For calls that answer: the result, or a marker when the VM was ended instead.
+  int64_t call(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
+    Outcome o = handle(nr, a0, a1, a2, a3);
+    if (o.exit_status) return kEnded;
+    return request().result;
+  }
+
+  // For calls that end the VM: the exit status, or -1 if the call answered.
+  int exit_status(uint64_t nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0) {
+    Outcome o = handle(nr, a0, a1, a2);
+    return o.exit_status.value_or(-1);
+  }
+  int exit_status(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0) {
+    return exit_status(static_cast<uint64_t>(nr), a0, a1, a2);
+  }
+
+  // kWrite to fd 1 with the host's fd 1 captured: the answer and what reached the
+  // fd. (Assertions come after fd 1 is back: GoogleTest prints failures there.)
+  std::pair<int64_t, std::string> write_stdout(uint64_t buf, uint64_t len) {
+    Capture out(STDOUT_FILENO);
+    int64_t r = call(Hypercall::kWrite, 1, buf, len);
+    return {r, out.finish()};
+  }
+
+  static constexpr int64_t kSentinel = 0x5eed;
+  static constexpr int64_t kEnded = 0x7e57'e7d;
+
+  std::optional<memory::GuestMemory> mem_;
+  uint64_t root_ = 0;
+  RunOptions options_;
+  Stats stats_;
+  std::optional<Handler> handler_;
+};
+
+// ---- File descriptors --------------------------------------------------------
+
+TEST_F(HypercallTest, FdsOtherThanStdioAreEbadf) {
+  for (uint64_t fd : kBadFds) {
+    SCOPED_TRACE(fd);
+    Capture in(STDIN_FILENO, "input"), out(STDOUT_FILENO), err(STDERR_FILENO);
+    const int64_t results[] = {
+        call(Hypercall::kWrite, fd, kUserRw, 4),         call(Hypercall::kRead, fd, kUserRw, 4),
+        call(Hypercall::kIoctl, fd, TCGETS, kUserRw),     call(Hypercall::kIoctl, fd, TIOCGWINSZ, kUserRw),
+        call(Hypercall::kFstat, fd, kUserRw),            call(Hypercall::kGetFileFlags, fd),
+    };
+    const std::string left = in.finish(), written = out.finish() + err.finish();
+    for (int64_t r : results) EXPECT_EQ(r, kEbadf);
+    EXPECT_EQ(left, "input");
+    EXPECT_EQ(written, "");
+  }
+  EXPECT_EQ(host(kUserRw)[0], 'A');
+}
+
+// ---- Buffers the guest may not hand over --------------------------------------
+
+TEST_F(HypercallTest, WriteFromBadBuffersIsEfaultAndWritesNothing) {
+  struct Case {
+    const char* what;
+    uint64_t buf, len;
+  } cases[] = {
+      {"unmapped", 0x800000, 16},
+      {"supervisor-only page", kSupervisor, 16},
+      {"supervisor-only page, inside", kSupervisor + 8, 8},
+      {"kernel half, unmapped", kKernelHalfUnmapped, 16},
+      {"non-canonical alias of a mapped kernel-half page", kNonCanonicalAlias, 16},
+      {"mapped into unmapped", kUserRw + kUserRwPages * kPageSize - 8, 16},
+      {"last page of memory into unmapped", kLastPage + kPageSize - 8, 16},
+      {"user half into the non-canonical hole", kLastUserPage + kPageSize - 8, 16},
+      {"wrapping past 2^64 to a mapped page 0", kTopPage + kPageSize - 8, 16},
+      {"length 2^63", kUserRw, kHuge},
+      {"length ~0", kUserRw, ~0ull},
+      {"length 2^63 from the top page", kTopPage, kHuge},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto [result, written] = write_stdout(c.buf, c.len);
+    EXPECT_EQ(result, kEfault);
+    EXPECT_EQ(written, "");
+  }
+}
+
+TEST_F(HypercallTest, WriteFromGoodBuffersWorks) {
+  // Control for the test above: the same handler writes what it may.
+  std::memcpy(host(kUserRw), "hello", 5);
+  EXPECT_EQ(write_stdout(kUserRw, 5), std::make_pair(int64_t{5}, std::string("hello")));
+  EXPECT_EQ(write_stdout(kUserRo, 3), std::make_pair(int64_t{3}, std::string("RRR")));  // reading it is fine
+  EXPECT_EQ(write_stdout(0x800000, 0), std::make_pair(int64_t{0}, std::string()));  // no bytes: no check
+  // Across pages: all 16 mapped KiB.
+  EXPECT_EQ(write_stdout(kUserRw, kUserRwPages * kPageSize).first, static_cast<int64_t>(kUserRwPages * kPageSize));
+}
+
+TEST_F(HypercallTest, ReadIntoBadBuffersIsEfault) {
+  const uint64_t bufs[] = {kUserRo, kSupervisor, 0x800000, kKernelHalfUnmapped, kNonCanonicalAlias,
+                           kUserRw + kUserRwPages * kPageSize - 2, kBeyondEnd};
+  for (uint64_t buf : bufs) {
+    SCOPED_TRACE(buf);
+    Capture in(STDIN_FILENO, "0123456789");
+    EXPECT_EQ(call(Hypercall::kRead, 0, buf, 4), kEfault);
+  }
+  EXPECT_EQ(host(kUserRo)[0], 'R');
+  EXPECT_EQ(host(kSupervisor)[0], 'S');
+  EXPECT_EQ(request().result, kEfault);
+
+  Capture in(STDIN_FILENO, "0123456789");
+  EXPECT_EQ(call(Hypercall::kRead, 0, kUserRw, 4), 4);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(host(kUserRw)), 5), "0123A");
+  EXPECT_EQ(call(Hypercall::kRead, 0, kUserRw, kHuge), 6);  // the rest of the input
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(host(kUserRw)), 7), "456789A");
+}
+
+TEST_F(HypercallTest, RandomIntoBadBuffersIsEfault) {
+  for (uint64_t buf : U64s{0x800000ull, kUserRo, kSupervisor, kKernelHalfUnmapped, kNonCanonicalAlias, kBeyondEnd,
+                       kBeyondMax, kBadPml4}) {
+    SCOPED_TRACE(buf);
+    EXPECT_EQ(call(Hypercall::kRandom, buf, 16), kEfault);
+  }
+  // 2^63 asks for one chunk of 64 KiB; only 16 KiB are mapped.
+  EXPECT_EQ(call(Hypercall::kRandom, kUserRw, kHuge), kEfault);
+  EXPECT_EQ(host(kUserRo)[0], 'R');
+  EXPECT_EQ(host(kSupervisor)[0], 'S');
+  EXPECT_EQ(call(Hypercall::kRandom, kUserRw, 100), 100);
+  EXPECT_EQ(call(Hypercall::kRandom, kUserRw, 0), 0);
+}
+
+TEST_F(HypercallTest, FstatAndIoctlIntoBadBuffersAreEfault) {
+  for (uint64_t buf : U64s{0x800000ull, kUserRo, kSupervisor, kNonCanonicalAlias, kBeyondEnd,
+                       kUserRw + kUserRwPages * kPageSize - 64}) {
+    SCOPED_TRACE(buf);
+    EXPECT_EQ(call(Hypercall::kFstat, 1, buf), kEfault);
+  }
+  EXPECT_EQ(host(kUserRo)[0], 'R');
+  EXPECT_EQ(call(Hypercall::kFstat, 1, kUserRw), 0);
+  // On a plain file no terminal ioctl applies, and unknown requests never reach the host.
+  Capture out(STDOUT_FILENO);
+  const int64_t tcgets = call(Hypercall::kIoctl, 1, TCGETS, kUserRw);
+  const int64_t unknown = call(Hypercall::kIoctl, 1, 0xdeadbeef, kUserRw);
+  const int64_t all_ones = call(Hypercall::kIoctl, 1, ~0ull, kUserRw);
+  out.finish();
+  EXPECT_EQ(tcgets, -ENOTTY);
+  EXPECT_EQ(unknown, -ENOTTY);
+  EXPECT_EQ(all_ones, -ENOTTY);
+  EXPECT_GE(call(Hypercall::kGetFileFlags, 1), 0);
+}
+
+// On a terminal, TCGETS writes the kernel's 36-byte struct termios, as Linux does:
+// glibc's tcgetattr hands over a buffer of exactly that size.
+TEST_F(HypercallTest, TcgetsWritesTheKernelTermiosOnly) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) GTEST_SKIP() << "no pseudo-terminals here";
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(slave, 0);
+  int saved = dup(STDIN_FILENO);
+  ASSERT_GE(dup2(slave, STDIN_FILENO), 0);
+  int64_t ro = call(Hypercall::kIoctl, 0, TIOCGWINSZ, kUserRo);
+  int64_t tcgets = call(Hypercall::kIoctl, 0, TCGETS, kUserRw);
+  dup2(saved, STDIN_FILENO);
+  close(saved);
+  close(slave);
+  close(master);
+  EXPECT_EQ(ro, kEfault);
+  EXPECT_EQ(host(kUserRo)[0], 'R');
+  EXPECT_EQ(tcgets, 0);
+  for (int i = 36; i < 64; ++i) EXPECT_EQ(host(kUserRw)[i], 'A') << "byte " << i;
+}
+
+// ---- Page-table walks that leave guest memory ----------------------------------
+
+TEST_F(HypercallTest, PageTableWalksOutsideGuestMemoryAreEfault) {
+  const std::pair<int64_t, std::string> refused{kEfault, ""};
+  EXPECT_EQ(write_stdout(kBadPml4, 8), refused);                      // table beyond memory
+  EXPECT_EQ(write_stdout(kBeyondEnd, 8), refused);                    // leaf at the end
+  EXPECT_EQ(write_stdout(kBeyondMax, 8), refused);                    // leaf at 2^52 - 4096
+  EXPECT_EQ(write_stdout(kGigaPage + (20ull << 20), 8), refused);     // 1 GiB page past the end
+  EXPECT_EQ(write_stdout(kGigaPage + kMemorySize - 8, 16), refused);  // straddles the end
+  EXPECT_EQ(call(Hypercall::kRandom, kGigaPage + kMemorySize, 8), kEfault);
+  EXPECT_EQ(call(Hypercall::kRandom, kBadPml4, 8), kEfault);
+
+  // Controls: inside memory, the same kinds of entries work.
+  EXPECT_EQ(write_stdout(kGigaPage + 0x200000, 4), std::make_pair(int64_t{4}, std::string("AAAA")));  // kUserRw
+  EXPECT_EQ(write_stdout(kLastPage, kPageSize).first, static_cast<int64_t>(kPageSize));
+}
+
+TEST_F(HypercallTest, SelfReferencingTablesStayInsideGuestMemory) {
+  // A PML4 entry pointing at the PML4 itself makes the walk read page tables as data;
+  // that is guest memory, so it is allowed, and must not loop or leave memory.
+  constexpr uint64_t kSlot = 100;
+  pml4()[kSlot] = root_ | kPtePresent | kPteUser | kPteWrite;
+  const uint64_t va = (kSlot << 39) | (kSlot << 30) | (kSlot << 21) | (kSlot << 12);
+  auto [result, written] = write_stdout(va, 8);
+  EXPECT_EQ(result, 8);
+  EXPECT_EQ(written.size(), 8u);
+  EXPECT_EQ(call(Hypercall::kRandom, va + 8 * 200, 8), 8);  // an unused slot of the PML4
+}
+
+// ---- Requests the monitor cannot even find --------------------------------------
+
+TEST_F(HypercallTest, RequestOutsideGuestMemoryEndsTheVm) {
+  // BootInfo, where the monitor finds each PerCpu block, is guest-writable.
+  for (uint64_t per_cpu : U64s{kMemorySize, kMemorySize - 0x100, kMemorySize - 0x100 - 79, 1ull << 63,
+                           ~0ull - 0x1000}) {
+    SCOPED_TRACE(per_cpu);
+    Capture err(STDERR_FILENO);
+    Outcome o = handler_->handle(per_cpu);
+    EXPECT_EQ(o.exit_status, 125);
+    EXPECT_EQ(err.finish().rfind("burrow: guest moved its hypercall request outside guest memory", 0), 0u);
+  }
+  // Blocks that wrap around to low guest memory are still guest memory: their
+  // (zeroed) request is hypercall 0, unknown.
+  for (uint64_t per_cpu : U64s{~0ull, ~0ull - 0xff}) {
+    SCOPED_TRACE(per_cpu);
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(handler_->handle(per_cpu).exit_status, 125);
+    EXPECT_EQ(err.finish(), "burrow: guest made an unknown hypercall 0\n");
+  }
+}
+
+TEST_F(HypercallTest, MisalignedRequestIsServed) {
+  constexpr uint64_t kOdd = kPerCpuPhys + 0x1003;
+  auto* raw = mem_->at(kOdd + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest));
+  abi::HypercallRequest r{};
+  r.nr = static_cast<uint64_t>(Hypercall::kGetFileFlags);
+  r.args[0] = 3;
+  std::memcpy(raw, &r, sizeof r);
+  EXPECT_FALSE(handler_->handle(kOdd).exit_status);
+  std::memcpy(&r, raw, sizeof r);
+  EXPECT_EQ(r.result, kEbadf);
+}
+
+// ---- Messages: bounded, never trusted --------------------------------------------
+
+TEST_F(HypercallTest, PanicMessageIsBounded) {
+  {
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(exit_status(Hypercall::kPanic, 0x800000, 10), 125);
+    EXPECT_EQ(err.finish(), "burrow: guest kernel panic: <unreadable message>\n");
+  }
+  {
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(exit_status(Hypercall::kPanic, kSupervisor, 10), 125);
+    EXPECT_EQ(err.finish(), "burrow: guest kernel panic: <unreadable message>\n");
+  }
+  for (uint64_t len : U64s{kHuge, ~0ull, uint64_t{1} << 20}) {
+    SCOPED_TRACE(len);
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(exit_status(Hypercall::kPanic, kUserRw, len), 125);
+    EXPECT_EQ(err.finish(), "burrow: guest kernel panic: " + std::string(4096, 'A') + "\n");
+  }
+  {
+    // 4096 bytes from the last 8 of the mapping: unreadable, not a partial read.
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(exit_status(Hypercall::kPanic, kUserRw + kUserRwPages * kPageSize - 8, kHuge), 125);
+    EXPECT_EQ(err.finish(), "burrow: guest kernel panic: <unreadable message>\n");
+  }
+}
+
+TEST_F(HypercallTest, UnsupportedMessageIsBoundedAndNotedOnce) {
+  Capture err(STDERR_FILENO);
+  EXPECT_EQ(call(Hypercall::kUnsupported, 0x800000, kHuge), 0);
+  EXPECT_EQ(call(Hypercall::kUnsupported, kUserRw, kHuge), 0);
+  EXPECT_EQ(call(Hypercall::kUnsupported, kUserRw, ~0ull), 0);  // the same 512 bytes: once
+  EXPECT_EQ(call(Hypercall::kUnsupported, kNonCanonicalAlias, 8), 0);
+  EXPECT_EQ(err.finish(),
+            "burrow: not supported yet: <unreadable message>; the program got ENOSYS\n"
+            "burrow: not supported yet: " + std::string(512, 'A') + "; the program got ENOSYS\n");
+}
+
+TEST_F(HypercallTest, KernelFaultWithUnreadableFrameEndsTheVm) {
+  for (uint64_t frame : U64s{0x800000ull, kSupervisor, kUserRw + kUserRwPages * kPageSize - 8, kNonCanonicalAlias,
+                         kTopPage + kPageSize - 8, kBadPml4}) {
+    SCOPED_TRACE(frame);
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(exit_status(Hypercall::kKernelFault, frame), 125);
+    EXPECT_EQ(err.finish(), "burrow: guest kernel fault (frame unreadable)\n");
+  }
+  // A readable frame of garbage: printed, five lines, still 125.
+  Capture err(STDERR_FILENO);
+  EXPECT_EQ(exit_status(Hypercall::kKernelFault, kUserRw), 125);
+  std::string s = err.finish();
+  EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 5);
+  EXPECT_EQ(s.rfind("burrow: guest kernel fault: vector 4702111234474983745 (interrupt)", 0), 0u);
+}
+
+TEST_F(HypercallTest, StraceOfHostileArgumentsIsBounded) {
+  // Every syscall number (and some that are none) with arguments that point at a page
+  // of pointers to itself, at buffers of 2^63 bytes, at the very top of the address
+  // space; results that claim 2^62 bytes, an error, or -1.
+  auto* words = reinterpret_cast<uint64_t*>(host(kUserRw));
+  for (uint64_t i = 0; i < kUserRwPages * kPageSize / 8; ++i) words[i] = kUserRw;
+  std::vector<uint64_t> nrs;
+  for (uint64_t nr = 0; nr < 512; ++nr) nrs.push_back(nr);
+  nrs.insert(nrs.end(), {1000, 1ull << 32, ~0ull});
+  const uint64_t rets[] = {uint64_t{1} << 62, static_cast<uint64_t>(-EFAULT), ~0ull};
+  const uint64_t patterns[][2] = {{kUserRw, kUserRw}, {kUserRw, kHuge}, {kTopPage + kPageSize - 8, 1}};
+  Capture err(STDERR_FILENO);
+  size_t lines = 0, answered = 0;
+  for (uint64_t nr : nrs) {
+    for (uint64_t ret : rets) {
+      for (const auto& pattern : patterns) {
+        abi::HypercallRequest& r = request();
+        r = {};
+        r.nr = static_cast<uint64_t>(Hypercall::kStrace);
+        r.args[0] = nr;
+        for (int i = 1; i < 7; ++i) r.args[i] = pattern[i % 2];
+        r.args[7] = ret;
+        r.result = kSentinel;
+        if (!handler_->handle(kPerCpuPhys).exit_status && request().result == 0) ++answered;
+        ++lines;
+      }
+    }
+  }
+  std::string s = err.finish();
+  EXPECT_EQ(answered, lines);
+  EXPECT_EQ(static_cast<size_t>(std::count(s.begin(), s.end(), '\n')), lines);
+  size_t longest = 0;
+  for (size_t start = 0, end; start < s.size(); start = end + 1) {
+    end = s.find('\n', start);
+    longest = std::max(longest, end - start);
+  }
+  EXPECT_LT(longest, 32u << 10);
+}
+
+TEST_F(HypercallTest, UnknownSyscallNumbersAreNamedSafely) {
+  Capture err(STDERR_FILENO);
+  EXPECT_EQ(call(Hypercall::kUnknownSyscall, ~0ull), 0);
+  EXPECT_EQ(err.finish(),
+            "burrow: unimplemented system call ? (number 18446744073709551615); the program got ENOSYS\n");
+}
+
+// ---- Calls that end the VM --------------------------------------------------------
+
+TEST_F(HypercallTest, UnknownHypercallNumbersEndTheVmWith125) {
+  for (uint64_t nr : U64s{uint64_t{0}, uint64_t{16}, uint64_t{31}, uint64_t{32}, uint64_t{999},
+                      uint64_t{1} << 63, ~0ull}) {
+    SCOPED_TRACE(nr);
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(exit_status(nr), 125);
+    EXPECT_EQ(request().result, kSentinel);  // not answered
+    EXPECT_EQ(err.finish(), "burrow: guest made an unknown hypercall " + std::to_string(nr) + "\n");
+  }
+}
+
+TEST_F(HypercallTest, ExitKeepsTheLowEightBits) {
+  EXPECT_EQ(exit_status(Hypercall::kExit, 256 + 7), 7);
+  EXPECT_EQ(exit_status(Hypercall::kExit, 0), 0);
+  EXPECT_EQ(exit_status(Hypercall::kExit, ~0ull), 255);
+  EXPECT_EQ(exit_status(Hypercall::kExit, 1ull << 32), 0);
+}
+
+TEST_F(HypercallTest, FatalSignalOutOfRangeIsSigkill) {
+  for (uint64_t sig : U64s{uint64_t{0}, uint64_t{65}, ~0ull, uint64_t{1} << 40}) {
+    SCOPED_TRACE(sig);
+    Capture err(STDERR_FILENO);
+    EXPECT_EQ(exit_status(Hypercall::kFatalSignal, sig, ~0ull, ~0ull), 128 + SIGKILL);
+    EXPECT_EQ(err.finish(), "burrow: hostile: killed by SIGKILL\n");
+  }
+  Capture err(STDERR_FILENO);
+  EXPECT_EQ(exit_status(Hypercall::kFatalSignal, SIGSEGV, 0xdead, 0xbeef), 128 + SIGSEGV);
+  EXPECT_EQ(err.finish(), "burrow: hostile: killed by SIGSEGV: invalid memory access at 0xdead (rip 0xbeef)\n");
+}
+
+TEST_F(HypercallTest, OutOfMemoryIs137) {
+  Capture err(STDERR_FILENO);
+  EXPECT_EQ(exit_status(Hypercall::kOutOfMemory), 128 + SIGKILL);
+  EXPECT_EQ(err.finish(), "burrow: out of guest memory (--memory=16M): the program was killed\n");
+}
+
+TEST_F(HypercallTest, StatsAreCountedWithinBounds) {
+  EXPECT_EQ(call(Hypercall::kStat, ~0ull, ~0ull), 0);
+  EXPECT_EQ(stats_.hypercalls[static_cast<uint64_t>(Hypercall::kStat)], 1u);
+  Capture err(STDERR_FILENO);
+  EXPECT_EQ(exit_status(~0ull), 125);  // counted nowhere, written nowhere
+  err.finish();
+}
+
+}  // namespace
+}  // namespace burrow::hypercalls
