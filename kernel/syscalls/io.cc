@@ -76,7 +76,8 @@ int64_t sys_close(int fd) {
 int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg) {
   if (!open_stdio(fd)) return -EBADF;
   constexpr uint64_t kTcgets = 0x5401, kTiocgwinsz = 0x5413;
-  uint64_t size = request == kTcgets ? 60 /* struct termios */ : request == kTiocgwinsz ? 8 : 0;
+  // ABI: TCGETS fills the kernel's 36-byte struct termios; TIOCGWINSZ a winsize.
+  uint64_t size = request == kTcgets ? 36 : request == kTiocgwinsz ? 8 : 0;
   // NOTE: other requests on a terminal or pipe are answered as Linux answers an
   // ioctl the file does not support.
   if (size == 0) return -ENOTTY;

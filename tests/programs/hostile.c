@@ -15,7 +15,7 @@
 //   hostile --kernel-fault  kKernelFault with an unreadable frame (125)
 //   hostile --fatal-signal  kFatalSignal with signal 0 (SIGKILL: 137)
 //   hostile --boot-info     points BootInfo.per_cpu_phys[0] outside guest memory
-//                           through the direct map, then kicks (125)
+//                           through the direct map, then kicks (ignored: 1)
 //   hostile --gdt           writes the GDT page (supervisor-only): SIGSEGV, as
 //                           writing a kernel address does natively
 #define _GNU_SOURCE

@@ -128,7 +128,9 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       break;
     case Hypercall::kUnsupported: {
       std::string what = guest_string(a[0], a[1], 512);
-      if (noted_.insert(what).second) say(fmt::format("not supported yet: {}; the program got ENOSYS", what));
+      // Bounded: a guest cannot grow the monitor's memory with endless new messages.
+      constexpr size_t kMaxNotes = 64;
+      if (noted_.size() < kMaxNotes && noted_.insert(what).second) say(fmt::format("not supported yet: {}; the program got ENOSYS", what));
       result = 0;
       break;
     }

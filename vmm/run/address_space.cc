@@ -221,6 +221,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
     auto block = mem.alloc_frames(abi::kPerCpuSize / kPageSize);
     if (!block) return block.error();
     boot->per_cpu_phys[cpu] = *block;
+    as.per_cpu_phys.push_back(*block);
     if (auto r = pt.map(*root, abi::per_cpu_virt(cpu), *block, abi::kPerCpuSize, kPteWrite | kPteUser | kPteNoExec);
         !r)
       return r.error();

@@ -31,7 +31,8 @@ struct AddressSpace {
   uint64_t kernel_entry = 0;
   uint64_t gdt_virt = 0, idt_virt = 0;
   uint16_t gdt_limit = 0;
-  std::vector<uint64_t> tss_virt;  // per vCPU
+  std::vector<uint64_t> tss_virt;       // per vCPU
+  std::vector<uint64_t> per_cpu_phys;   // per vCPU: the monitor's own copy (BootInfo is guest-writable)
   abi::BootInfo* boot = nullptr;   // in guest memory; the caller completes it
 };
 

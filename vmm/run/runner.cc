@@ -333,7 +333,7 @@ Result<int> run(const RunOptions& options) {
     ++stats.exits;
     if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && run->mmio.phys_addr >= abi::kMmioPhys &&
         run->mmio.phys_addr < abi::kMmioPhys + abi::kPageSize) {
-      status = handler.handle(boot.per_cpu_phys[vcpu->index()]).exit_status;
+      status = handler.handle(as->per_cpu_phys[vcpu->index()]).exit_status;
       continue;
     }
     auto regs = vcpu->regs();
