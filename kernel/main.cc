@@ -13,6 +13,8 @@
 #include "percpu.h"
 #include "syscalls/brk.h"
 #include "clock.h"
+#include "fs/fdtable.h"
+#include "fs/path.h"
 
 namespace burrow::kernel {
 namespace {
@@ -70,6 +72,8 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
     VERIFY(mm::vma_insert(r.start, r.end, r.prot, kind));
   }
   brk_init(boot->brk_start);
+  fs::fdtable_init();
+  fs::path_init(boot->cwd);
   time_init(*boot);
 
   // The program starts with every register zero but rsp (rdx = 0: no atexit hook).

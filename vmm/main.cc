@@ -1,6 +1,9 @@
 // The command line: `burrow run [options] -- PROGRAM [ARGS...]`. The only place
 // exceptions are caught (CLI11 reports parse errors with them).
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -60,6 +63,10 @@ int main(int argc, char** argv) {
   run->add_option("--cpus", options.cpus, "Number of vCPUs")->capture_default_str();
   run->add_option("-e,--env", options.env_overrides, "Set an environment variable (K=V, or K to pass the caller's)");
   run->add_flag("--clear-env", options.clear_env, "Start from an empty environment");
+  std::string root, workdir;
+  run->add_option("--root", root, "Make DIR the guest's whole / (read-write); nothing else is visible");
+  run->add_option("-v,--volume", options.volumes, "Mount a host directory: HOST:GUEST[:ro]");
+  run->add_option("-w,--workdir", workdir, "The program's working directory (a guest path)");
   run->add_flag("--strace", options.strace, "Print every system call, strace-style, on stderr");
   run->add_flag("--stats", options.stats, "Print VM exit counts and timings on stderr at exit");
   std::vector<std::string> command;
@@ -93,6 +100,14 @@ int main(int argc, char** argv) {
     return static_cast<int>(burrow::ExitCode::kMonitorFailed);
   }
   options.memory = *bytes;
+  if (!root.empty()) options.root = root;
+  if (!workdir.empty()) options.workdir = workdir;
+  // The program's umask is the caller's; the monitor itself creates files with 0 so
+  // that only the program's mode bits (already masked by the guest) apply.
+  options.umask = ::umask(0);
+  // A write to a closed pipe is an error for the program (EPIPE, then SIGPIPE in the
+  // guest), not the death of the monitor.
+  std::signal(SIGPIPE, SIG_IGN);
   for (auto& arg : run->remaining()) command.push_back(arg);
   // prefix_command() stops at the first unknown argument; one that looks like an
   // option (before any `--`) is a mistyped option of ours, not a program.

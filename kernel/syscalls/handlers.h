@@ -13,17 +13,81 @@ struct IoVec {  // ABI: struct iovec
   uint64_t len;
 };
 
-// io.cc — stdio, forwarded to the monitor.
-int64_t sys_read(int fd, UserPtr<char> buf, uint64_t count);
-int64_t sys_write(int fd, UserPtr<const char> buf, uint64_t count);
+// fs_io.cc — descriptors: reading, writing, duplicating, controlling.
+int64_t sys_read(int fd, uint64_t buf, uint64_t count);
+int64_t sys_write(int fd, uint64_t buf, uint64_t count);
+int64_t sys_pread64(int fd, uint64_t buf, uint64_t count, int64_t offset);
+int64_t sys_pwrite64(int fd, uint64_t buf, uint64_t count, int64_t offset);
 int64_t sys_readv(int fd, UserPtr<const IoVec> iov, int iovcnt);
 int64_t sys_writev(int fd, UserPtr<const IoVec> iov, int iovcnt);
-int64_t sys_close(int fd);
-int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg);
-int64_t sys_fstat(int fd, UserPtr<char> statbuf);
-int64_t sys_newfstatat(int dirfd, uint64_t path, UserPtr<char> statbuf, int flags);
+int64_t sys_preadv(int fd, UserPtr<const IoVec> iov, int iovcnt, int64_t offset);
+int64_t sys_pwritev(int fd, UserPtr<const IoVec> iov, int iovcnt, int64_t offset);
+int64_t sys_preadv2(int fd, UserPtr<const IoVec> iov, int iovcnt, int64_t offset, int64_t, int flags);
+int64_t sys_pwritev2(int fd, UserPtr<const IoVec> iov, int iovcnt, int64_t offset, int64_t, int flags);
 int64_t sys_lseek(int fd, int64_t offset, int whence);
+int64_t sys_close(int fd);
+int64_t sys_close_range(uint32_t first, uint32_t last, uint32_t flags);
+int64_t sys_dup(int fd);
+int64_t sys_dup2(int oldfd, int newfd);
+int64_t sys_dup3(int oldfd, int newfd, int flags);
+int64_t sys_pipe(UserPtr<int32_t> fds);
+int64_t sys_pipe2(UserPtr<int32_t> fds, int flags);
 int64_t sys_fcntl(int fd, int cmd, uint64_t arg);
+int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg);
+int64_t sys_flock(int fd, int operation);
+int64_t sys_fsync(int fd);
+int64_t sys_fdatasync(int fd);
+int64_t sys_sync();
+int64_t sys_syncfs(int fd);
+int64_t sys_ftruncate(int fd, int64_t length);
+int64_t sys_fallocate(int fd, int mode, int64_t offset, int64_t len);
+int64_t sys_fchmod(int fd, uint32_t mode);
+int64_t sys_fchown(int fd, uint32_t uid, uint32_t gid);
+int64_t sys_fstat(int fd, uint64_t statbuf);
+int64_t sys_fstatfs(int fd, uint64_t buf);
+int64_t sys_getdents64(int fd, uint64_t buf, uint64_t count);
+int64_t sys_sendfile(int out_fd, int in_fd, uint64_t offset, uint64_t count);
+int64_t sys_copy_file_range(int fd_in, uint64_t off_in, int fd_out, uint64_t off_out, uint64_t len, uint32_t flags);
+
+// fs_path.cc — names: opening, metadata, the directory tree, the current directory.
+int64_t sys_open(uint64_t path, int flags, uint32_t mode);
+int64_t sys_openat(int dirfd, uint64_t path, int flags, uint32_t mode);
+int64_t sys_creat(uint64_t path, uint32_t mode);
+int64_t sys_stat(uint64_t path, uint64_t statbuf);
+int64_t sys_lstat(uint64_t path, uint64_t statbuf);
+int64_t sys_newfstatat(int dirfd, uint64_t path, uint64_t statbuf, int flags);
+int64_t sys_statx(int dirfd, uint64_t path, int flags, uint32_t mask, uint64_t buf);
+int64_t sys_statfs(uint64_t path, uint64_t buf);
+int64_t sys_access(uint64_t path, int mode);
+int64_t sys_faccessat(int dirfd, uint64_t path, int mode);
+int64_t sys_faccessat2(int dirfd, uint64_t path, int mode, int flags);
+int64_t sys_readlink(uint64_t path, uint64_t buf, uint64_t size);
+int64_t sys_readlinkat(int dirfd, uint64_t path, uint64_t buf, uint64_t size);
+int64_t sys_mkdir(uint64_t path, uint32_t mode);
+int64_t sys_mkdirat(int dirfd, uint64_t path, uint32_t mode);
+int64_t sys_mknod(uint64_t path, uint32_t mode, uint64_t dev);
+int64_t sys_mknodat(int dirfd, uint64_t path, uint32_t mode, uint64_t dev);
+int64_t sys_rmdir(uint64_t path);
+int64_t sys_unlink(uint64_t path);
+int64_t sys_unlinkat(int dirfd, uint64_t path, int flags);
+int64_t sys_rename(uint64_t oldpath, uint64_t newpath);
+int64_t sys_renameat(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath);
+int64_t sys_renameat2(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, uint32_t flags);
+int64_t sys_link(uint64_t oldpath, uint64_t newpath);
+int64_t sys_linkat(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, int flags);
+int64_t sys_symlink(uint64_t target, uint64_t linkpath);
+int64_t sys_symlinkat(uint64_t target, int newdirfd, uint64_t linkpath);
+int64_t sys_chmod(uint64_t path, uint32_t mode);
+int64_t sys_fchmodat(int dirfd, uint64_t path, uint32_t mode);
+int64_t sys_chown(uint64_t path, uint32_t uid, uint32_t gid);
+int64_t sys_lchown(uint64_t path, uint32_t uid, uint32_t gid);
+int64_t sys_fchownat(int dirfd, uint64_t path, uint32_t uid, uint32_t gid, int flags);
+int64_t sys_utimensat(int dirfd, uint64_t path, uint64_t times, int flags);
+int64_t sys_truncate(uint64_t path, int64_t length);
+int64_t sys_getcwd(uint64_t buf, uint64_t size);
+int64_t sys_chdir(uint64_t path);
+int64_t sys_fchdir(int fd);
+int64_t sys_umask(uint32_t mask);
 
 // mm.cc — memory, served in the guest.
 int64_t sys_brk(uint64_t addr);
@@ -66,14 +130,12 @@ int64_t sys_clock_getres(int clock, uint64_t ts);
 int64_t sys_gettimeofday(UserPtr<int64_t> tv, uint64_t tz);
 int64_t sys_time(uint64_t tloc);
 
-// info.cc — uname, limits, randomness, /proc/self/exe.
+// info.cc — uname, limits, randomness.
 int64_t sys_uname(UserPtr<char> buf);
 int64_t sys_sysinfo(uint64_t info);
 int64_t sys_getrandom(UserPtr<char> buf, uint64_t len, uint32_t flags);
 int64_t sys_prlimit64(int pid, int resource, uint64_t new_limit, uint64_t old_limit);
 int64_t sys_getrlimit(int resource, uint64_t rlim);
 int64_t sys_setrlimit(int resource, uint64_t rlim);
-int64_t sys_readlink(uint64_t path, UserPtr<char> buf, uint64_t size);
-int64_t sys_readlinkat(int dirfd, uint64_t path, UserPtr<char> buf, uint64_t size);
 
 }  // namespace burrow::kernel

@@ -21,21 +21,6 @@ uint64_t (*rlimits())[2] {
   return g_rlimits;
 }
 
-constexpr int kAtFdcwd = -100;
-
-int64_t readlink_common(uint64_t path, UserPtr<char> buf, uint64_t size) {
-  char name[64];
-  int64_t n = copy_user_string(path, name, sizeof(name));
-  if (n == -EFAULT) return -EFAULT;
-  if (n < 0 || memcmp(name, "/proc/self/exe", 15) != 0)
-    return unsupported("readlink of a path other than /proc/self/exe (files arrive with the filesystem work)");
-  if (static_cast<int64_t>(size) <= 0) return -EINVAL;
-  const char* exe = boot_info().exe_path;
-  uint64_t len = strlen(exe);
-  if (len > size) len = size;
-  return buf.write(exe, len) ? static_cast<int64_t>(len) : -EFAULT;
-}
-
 }  // namespace
 
 int64_t sys_uname(UserPtr<char> buf) {
@@ -102,13 +87,5 @@ int64_t sys_prlimit64(int pid, int resource, uint64_t new_limit, uint64_t old_li
 
 int64_t sys_getrlimit(int resource, uint64_t rlim) { return sys_prlimit64(0, resource, 0, rlim); }
 int64_t sys_setrlimit(int resource, uint64_t rlim) { return sys_prlimit64(0, resource, rlim, 0); }
-
-int64_t sys_readlink(uint64_t path, UserPtr<char> buf, uint64_t size) { return readlink_common(path, buf, size); }
-
-int64_t sys_readlinkat(int dirfd, uint64_t path, UserPtr<char> buf, uint64_t size) {
-  (void)dirfd;  // only absolute paths are served so far; dirfd does not matter for them
-  if (dirfd != kAtFdcwd) return unsupported("readlinkat relative to a directory fd");
-  return readlink_common(path, buf, size);
-}
 
 }  // namespace burrow::kernel

@@ -2,6 +2,7 @@
 // until then a signal the program sends itself takes Linux's default action.
 #include "boot.h"
 #include "syscalls/handlers.h"
+#include "syscalls/signals.h"
 #include "syscalls/syscall.h"
 
 namespace burrow::kernel {
@@ -30,7 +31,9 @@ bool default_ignored(int sig) {
   return sig == 17 /* SIGCHLD */ || sig == 18 /* SIGCONT */ || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
 }
 
-int64_t send_to_self(int sig) {
+}  // namespace
+
+int64_t raise_signal(int sig) {
   if (sig == 0) return 0;
   if (sig < 0 || sig > kNsig) return -EINVAL;
   const SigAction& a = g_actions[sig];
@@ -44,8 +47,6 @@ int64_t send_to_self(int sig) {
   }
   kill_program(sig, 0, 0, 0);
 }
-
-}  // namespace
 
 int64_t sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, uint64_t sigsetsize) {
   if (sigsetsize != 8) return -EINVAL;
@@ -79,7 +80,7 @@ int64_t sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, uint64_t sigs
     if (ready & bit(sig)) {
       g_pending &= ~bit(sig);
       ready &= ~bit(sig);
-      send_to_self(sig);
+      raise_signal(sig);
     }
   }
   return 0;
@@ -99,17 +100,17 @@ int64_t sys_sigaltstack(uint64_t ss, uint64_t old_ss) {
 
 int64_t sys_kill(int pid, int sig) {
   if (pid != static_cast<int>(boot_info().pid) && pid != 0 && pid != -1) return -ESRCH;
-  return send_to_self(sig);
+  return raise_signal(sig);
 }
 
 int64_t sys_tkill(int tid, int sig) {
   if (tid != static_cast<int>(boot_info().pid)) return -ESRCH;
-  return send_to_self(sig);
+  return raise_signal(sig);
 }
 
 int64_t sys_tgkill(int tgid, int tid, int sig) {
   if (tgid != static_cast<int>(boot_info().pid) || tid != static_cast<int>(boot_info().pid)) return -ESRCH;
-  return send_to_self(sig);
+  return raise_signal(sig);
 }
 
 }  // namespace burrow::kernel

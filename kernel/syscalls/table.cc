@@ -10,14 +10,30 @@
 namespace burrow::kernel {
 namespace {
 
-#define BURROW_IMPLEMENTED_SYSCALLS(X)                                                                 \
-  X(read) X(write) X(readv) X(writev) X(close) X(ioctl) X(fstat) X(newfstatat) X(lseek) X(brk)       \
-  X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap) X(exit) X(exit_group) X(getpid) X(gettid)       \
-  X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid) X(getpgrp) X(set_tid_address)                 \
-  X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity) X(sched_yield) X(rt_sigaction)       \
-  X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill) X(clock_gettime) X(clock_getres)       \
-  X(gettimeofday) X(time) X(uname) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit) X(readlink)   \
-  X(readlinkat) X(fcntl) X(prctl) X(sysinfo)
+#define BURROW_IMPLEMENTED_SYSCALLS(X)                                                                   \
+  /* fs_io.cc */                                                                                         \
+  X(read) X(write) X(pread64) X(pwrite64) X(readv) X(writev) X(preadv) X(pwritev) X(preadv2)           \
+  X(pwritev2) X(lseek) X(close) X(close_range) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(fcntl)        \
+  X(ioctl) X(flock) X(fsync) X(fdatasync) X(sync) X(syncfs) X(ftruncate) X(fallocate) X(fchmod)        \
+  X(fchown) X(fstat) X(fstatfs) X(getdents64) X(sendfile) X(copy_file_range)                          \
+  /* fs_path.cc */                                                                                       \
+  X(open) X(openat) X(creat) X(stat) X(lstat) X(newfstatat) X(statx) X(statfs) X(access) X(faccessat) \
+  X(faccessat2) X(readlink) X(readlinkat) X(mkdir) X(mkdirat) X(mknod) X(mknodat) X(rmdir) X(unlink)  \
+  X(unlinkat) X(rename) X(renameat) X(renameat2) X(link) X(linkat) X(symlink) X(symlinkat) X(chmod)   \
+  X(fchmodat) X(chown) X(lchown) X(fchownat) X(utimensat) X(truncate) X(getcwd) X(chdir) X(fchdir)    \
+  X(umask)                                                                                               \
+  /* mm.cc */                                                                                            \
+  X(brk) X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap)                                             \
+  /* process.cc */                                                                                       \
+  X(exit) X(exit_group) X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid)       \
+  X(getpgrp) X(set_tid_address) X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity)          \
+  X(sched_yield) X(prctl)                                                                                \
+  /* signal.cc */                                                                                        \
+  X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
+  /* time.cc */                                                                                          \
+  X(clock_gettime) X(clock_getres) X(gettimeofday) X(time)                                              \
+  /* info.cc */                                                                                          \
+  X(uname) X(sysinfo) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit)
 
 constexpr uint32_t kTableSize = 512;
 

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "burrow/abi/hypercall.h"
 #include "burrow/abi/layout.h"
 #include "burrow/abi/percpu.h"
+#include "fs/sandbox.h"
 #include "hypercalls/hypercalls.h"
 #include "memory/guest_memory.h"
 
@@ -32,6 +34,7 @@ namespace burrow::hypercalls {
 namespace {
 
 using abi::Hypercall;
+using hypercalls::FileService;
 using abi::kPageSize;
 using memory::kPteAddrMask;
 using memory::kPteLarge;
@@ -142,7 +145,25 @@ class HypercallTest : public ::testing::Test {
     fill(kUserRo, 'R', kPageSize);
     fill(kSupervisor, 'S', kPageSize);
     options_.program = "hostile";
-    handler_.emplace(*mem_, root_, options_, stats_);
+    char dir[] = "/tmp/burrow-hypercall-test.XXXXXX";
+    ASSERT_TRUE(mkdtemp(dir));
+    sandbox_dir_ = dir;
+    ASSERT_EQ(::mkdir((sandbox_dir_ + "/sub").c_str(), 0755), 0);
+    auto sandbox = fs::Sandbox::create({{"/", sandbox_dir_, true}});
+    ASSERT_TRUE(sandbox) << sandbox.error().message;
+    sandbox_.emplace(std::move(*sandbox));
+    files_.emplace(*mem_, root_, *sandbox_);
+    handler_.emplace(*mem_, root_, options_, *files_, stats_);
+  }
+
+  void TearDown() override {
+    handler_.reset();
+    files_.reset();
+    sandbox_.reset();
+    if (!sandbox_dir_.empty()) {
+      ::rmdir((sandbox_dir_ + "/sub").c_str());
+      ::rmdir(sandbox_dir_.c_str());
+    }
   }
 
   uint64_t* table(uint64_t phys) { return reinterpret_cast<uint64_t*>(mem_->at(phys, kPageSize)); }
@@ -167,24 +188,25 @@ class HypercallTest : public ::testing::Test {
 
   // Fills the request as a guest would and serves it; the sentinel result shows
   // whether the monitor answered.
-  Outcome handle(uint64_t nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
+  Outcome handle(uint64_t nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+                 uint64_t a4 = 0, uint64_t a5 = 0) {
     abi::HypercallRequest& r = request();
     r = {};
     r.nr = nr;
-    r.args[0] = a0;
-    r.args[1] = a1;
-    r.args[2] = a2;
-    r.args[3] = a3;
+    const uint64_t args[] = {a0, a1, a2, a3, a4, a5};
+    std::copy(std::begin(args), std::end(args), r.args);
     r.result = kSentinel;
     return handler_->handle(kPerCpuPhys);
   }
-  Outcome handle(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
-    return handle(static_cast<uint64_t>(nr), a0, a1, a2, a3);
+  Outcome handle(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+                 uint64_t a4 = 0, uint64_t a5 = 0) {
+    return handle(static_cast<uint64_t>(nr), a0, a1, a2, a3, a4, a5);
   }
 
   // For calls that answer: the result, or a marker when the VM was ended instead.
-  int64_t call(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
-    Outcome o = handle(nr, a0, a1, a2, a3);
+  int64_t call(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+               uint64_t a4 = 0, uint64_t a5 = 0) {
+    Outcome o = handle(nr, a0, a1, a2, a3, a4, a5);
     if (o.exit_status) return kEnded;
     return request().result;
   }
@@ -213,10 +235,48 @@ class HypercallTest : public ::testing::Test {
   uint64_t root_ = 0;
   RunOptions options_;
   Stats stats_;
+  std::string sandbox_dir_;
+  std::optional<fs::Sandbox> sandbox_;
+  std::optional<FileService> files_;
   std::optional<Handler> handler_;
 };
 
 // ---- File descriptors --------------------------------------------------------
+
+// Writes a guest path into the read-write test page and returns its address.
+TEST_F(HypercallTest, FileHypercallsRefuseHostileArguments) {
+  auto path_at = [&](const std::string& p) {
+    std::memcpy(host(kUserRw), p.data(), p.size());
+    return kUserRw;
+  };
+  // Unreadable path, oversized length, and paths the guest must never send.
+  EXPECT_EQ(call(Hypercall::kOpen, kSupervisor, 4, O_RDONLY, 0), kEfault);
+  EXPECT_EQ(call(Hypercall::kOpen, kUserRw, 1ull << 40, O_RDONLY, 0), -ENAMETOOLONG);
+  EXPECT_EQ(call(Hypercall::kOpen, path_at("/../etc"), 7, O_RDONLY, 0), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kOpen, path_at("relative"), 8, O_RDONLY, 0), -EINVAL);
+  // A read-only sandbox refuses creation; a directory opens and says so (bit 32).
+  EXPECT_EQ(call(Hypercall::kOpen, path_at("/new"), 4, O_WRONLY | O_CREAT, 0644), -EROFS);
+  int64_t dir = call(Hypercall::kOpen, path_at("/sub"), 4, O_RDONLY | O_DIRECTORY, 0);
+  ASSERT_GE(dir, 0);
+  EXPECT_TRUE(dir & (int64_t{1} << 32));
+  uint64_t handle = static_cast<uint64_t>(dir) & 0xFFFFFFFF;
+  EXPECT_GE(handle, 3u);
+  EXPECT_EQ(call(Hypercall::kClose, handle), 0);
+  // Handles never handed out, or already closed, are EBADF everywhere.
+  for (uint64_t h : {handle, uint64_t{77}, ~uint64_t{0}}) {
+    EXPECT_EQ(call(Hypercall::kClose, h), kEbadf);
+    EXPECT_EQ(call(Hypercall::kPread, h, kUserRw, 4, 0), kEbadf);
+    EXPECT_EQ(call(Hypercall::kSeek, h, 0, SEEK_SET), kEbadf);
+    EXPECT_EQ(call(Hypercall::kGetdents, h, kUserRw, 4096), kEbadf);
+    EXPECT_EQ(call(Hypercall::kFileOp, static_cast<uint64_t>(abi::FileOp::kChmod), h, 0777), kEbadf);
+  }
+  // Path operations that would write are refused on a read-only mount; unknown
+  // operations are EINVAL.
+  EXPECT_EQ(call(Hypercall::kPathOp, static_cast<uint64_t>(abi::PathOp::kMkdir), path_at("/d"), 2, 0, 0, 0755),
+            -EROFS);
+  EXPECT_EQ(call(Hypercall::kPathOp, 999, path_at("/sub"), 4), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kFileOp, 999, 1), -EINVAL);
+}
 
 TEST_F(HypercallTest, FdsOtherThanStdioAreEbadf) {
   for (uint64_t fd : kBadFds) {
@@ -288,7 +348,10 @@ TEST_F(HypercallTest, ReadIntoBadBuffersIsEfault) {
   Capture in(STDIN_FILENO, "0123456789");
   EXPECT_EQ(call(Hypercall::kRead, 0, kUserRw, 4), 4);
   EXPECT_EQ(std::string(reinterpret_cast<char*>(host(kUserRw)), 5), "0123A");
-  EXPECT_EQ(call(Hypercall::kRead, 0, kUserRw, kHuge), 6);  // the rest of the input
+  // The whole buffer must be writable guest memory before anything is read, so a
+  // refused read consumes no input.
+  EXPECT_EQ(call(Hypercall::kRead, 0, kUserRw, kHuge), kEfault);
+  EXPECT_EQ(call(Hypercall::kRead, 0, kUserRw, 16), 6);  // the rest of the input
   EXPECT_EQ(std::string(reinterpret_cast<char*>(host(kUserRw)), 7), "456789A");
 }
 
@@ -513,7 +576,7 @@ TEST_F(HypercallTest, UnknownSyscallNumbersAreNamedSafely) {
 // ---- Calls that end the VM --------------------------------------------------------
 
 TEST_F(HypercallTest, UnknownHypercallNumbersEndTheVmWith125) {
-  for (uint64_t nr : U64s{uint64_t{0}, uint64_t{16}, uint64_t{31}, uint64_t{32}, uint64_t{999},
+  for (uint64_t nr : U64s{uint64_t{0}, uint64_t{24}, uint64_t{31}, uint64_t{32}, uint64_t{999},
                       uint64_t{1} << 63, ~0ull}) {
     SCOPED_TRACE(nr);
     Capture err(STDERR_FILENO);

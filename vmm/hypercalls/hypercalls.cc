@@ -24,7 +24,6 @@ namespace {
 
 using abi::Hypercall;
 
-constexpr uint64_t kStdioCount = 3;
 constexpr uint64_t kChunk = 1 << 16;
 
 class GuestMemoryReader : public trace::GuestReader {
@@ -78,10 +77,34 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
   int64_t result = -EINVAL;
   switch (static_cast<Hypercall>(r.nr)) {
     case Hypercall::kWrite:
-      result = write(a[0], a[1], a[2]);
+      result = files_.write(a[0], a[1], a[2]);
       break;
     case Hypercall::kRead:
-      result = read(a[0], a[1], a[2]);
+      result = files_.read(a[0], a[1], a[2]);
+      break;
+    case Hypercall::kOpen:
+      result = files_.open(a[0], a[1], a[2], a[3]);
+      break;
+    case Hypercall::kClose:
+      result = files_.close(a[0]);
+      break;
+    case Hypercall::kPread:
+      result = files_.pread(a[0], a[1], a[2], a[3]);
+      break;
+    case Hypercall::kPwrite:
+      result = files_.pwrite(a[0], a[1], a[2], a[3]);
+      break;
+    case Hypercall::kSeek:
+      result = files_.seek(a[0], a[1], a[2]);
+      break;
+    case Hypercall::kGetdents:
+      result = files_.getdents(a[0], a[1], a[2]);
+      break;
+    case Hypercall::kFileOp:
+      result = files_.file_op(a);
+      break;
+    case Hypercall::kPathOp:
+      result = files_.path_op(a);
       break;
     case Hypercall::kExit:
       return {static_cast<int>(a[0] & 0xff)};
@@ -105,10 +128,10 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       result = random(a[0], a[1]);
       break;
     case Hypercall::kIoctl:
-      result = ioctl(a[0], a[1], a[2]);
+      result = files_.ioctl(a[0], a[1], a[2]);
       break;
     case Hypercall::kFstat:
-      result = fstat(a[0], a[1]);
+      result = files_.fstat(a[0], a[1]);
       break;
     case Hypercall::kPanic:
       say("guest kernel panic: " + guest_string(a[0], a[1], 4096));
@@ -116,12 +139,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     case Hypercall::kKernelFault:
       return kernel_fault(a[0]);
     case Hypercall::kGetFileFlags:
-      if (a[0] >= kStdioCount) {
-        result = -EBADF;
-      } else {
-        int flags = ::fcntl(static_cast<int>(a[0]), F_GETFL);
-        result = flags < 0 ? -errno : flags;
-      }
+      result = files_.get_flags(a[0]);
       break;
     case Hypercall::kStat:
       result = 0;
@@ -145,72 +163,12 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
   return {};
 }
 
-int64_t Handler::write(uint64_t fd, uint64_t buf, uint64_t len) {
-  if (fd >= kStdioCount) return -EBADF;
-  std::vector<uint8_t> staging(std::min(len, kChunk));
-  uint64_t done = 0;
-  while (done < len) {
-    uint64_t n = std::min(len - done, kChunk);
-    if (!memory::read_virtual(mem_, cr3_, buf + done, staging.data(), n)) return done ? done : -EFAULT;
-    uint64_t off = 0;
-    while (off < n) {
-      ssize_t w = ::write(static_cast<int>(fd), staging.data() + off, n - off);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return (done + off) ? static_cast<int64_t>(done + off) : -errno;
-      }
-      off += static_cast<uint64_t>(w);
-    }
-    done += n;
-  }
-  return static_cast<int64_t>(done);
-}
-
-int64_t Handler::read(uint64_t fd, uint64_t buf, uint64_t len) {
-  if (fd >= kStdioCount) return -EBADF;
-  std::vector<uint8_t> staging(std::min(len, kChunk));
-  ssize_t n;
-  do {
-    n = ::read(static_cast<int>(fd), staging.data(), staging.size());
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
-  if (!memory::write_virtual(mem_, cr3_, buf, staging.data(), static_cast<size_t>(n))) return -EFAULT;
-  return n;
-}
-
 int64_t Handler::random(uint64_t buf, uint64_t len) {
   std::vector<uint8_t> bytes(std::min(len, kChunk));
   ssize_t n = getrandom(bytes.data(), bytes.size(), 0);
   if (n < 0) return -errno;
   if (!memory::write_virtual(mem_, cr3_, buf, bytes.data(), static_cast<size_t>(n))) return -EFAULT;
   return n;
-}
-
-int64_t Handler::ioctl(uint64_t fd, uint64_t request, uint64_t arg) {
-  if (fd >= kStdioCount) return -EBADF;
-  // ABI: TCGETS fills the kernel's struct termios (4 flags, line, 19 cc: 36 bytes),
-  // not glibc's 60-byte one: glibc's tcgetattr passes a 36-byte buffer. winsize is 8.
-  constexpr size_t kKernelTermiosSize = 36;
-  uint8_t out[64] = {};
-  size_t size;
-  if (request == TCGETS)
-    size = kKernelTermiosSize;
-  else if (request == TIOCGWINSZ)
-    size = sizeof(winsize);
-  else
-    return -ENOTTY;
-  if (::ioctl(static_cast<int>(fd), request, out) < 0) return -errno;
-  if (!memory::write_virtual(mem_, cr3_, arg, out, size)) return -EFAULT;
-  return 0;
-}
-
-int64_t Handler::fstat(uint64_t fd, uint64_t buf) {
-  if (fd >= kStdioCount) return -EBADF;
-  struct stat st {};
-  static_assert(sizeof(st) == 144, "ABI: struct stat on x86-64");
-  if (::fstat(static_cast<int>(fd), &st) < 0) return -errno;
-  if (!memory::write_virtual(mem_, cr3_, buf, &st, sizeof(st))) return -EFAULT;
-  return 0;
 }
 
 std::string Handler::guest_string(uint64_t va, uint64_t len, uint64_t max) {
@@ -228,7 +186,8 @@ Outcome Handler::fatal_signal(const uint64_t* a) {
                          a[1], a[2]);
   else if (sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
     detail = fmt::format(" at rip {:#x}", a[2]);
-  say(fmt::format("{}: killed by {}{}", options_.program, signal_name(sig), detail));
+  // Like a shell, say nothing about SIGPIPE: it is how `prog | head` normally ends.
+  if (sig != SIGPIPE) say(fmt::format("{}: killed by {}{}", options_.program, signal_name(sig), detail));
   return {128 + sig};
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "burrow/abi/hypercall.h"
+#include "hypercalls/files.h"
 #include "memory/guest_memory.h"
 #include "run/options.h"
 
@@ -15,7 +16,7 @@ namespace burrow::hypercalls {
 
 struct Stats {
   uint64_t exits = 0;
-  uint64_t hypercalls[32] = {};
+  uint64_t hypercalls[64] = {};
 };
 
 // What the run loop does after a hypercall.
@@ -25,18 +26,15 @@ struct Outcome {
 
 class Handler {
  public:
-  Handler(const memory::GuestMemory& mem, uint64_t cr3, const RunOptions& options, Stats& stats)
-      : mem_(mem), cr3_(cr3), options_(options), stats_(stats) {}
+  Handler(const memory::GuestMemory& mem, uint64_t cr3, const RunOptions& options, FileService& files,
+          Stats& stats)
+      : mem_(mem), cr3_(cr3), options_(options), files_(files), stats_(stats) {}
 
   // Serves the request of the vCPU whose PerCpu block is at `per_cpu_phys`.
   Outcome handle(uint64_t per_cpu_phys);
 
  private:
-  int64_t write(uint64_t fd, uint64_t buf, uint64_t len);
-  int64_t read(uint64_t fd, uint64_t buf, uint64_t len);
   int64_t random(uint64_t buf, uint64_t len);
-  int64_t ioctl(uint64_t fd, uint64_t request, uint64_t arg);
-  int64_t fstat(uint64_t fd, uint64_t buf);
   std::string guest_string(uint64_t va, uint64_t len, uint64_t max);
   Outcome fatal_signal(const uint64_t* args);
   Outcome kernel_fault(uint64_t frame_va);
@@ -44,6 +42,7 @@ class Handler {
   const memory::GuestMemory& mem_;
   uint64_t cr3_;
   const RunOptions& options_;
+  FileService& files_;
   Stats& stats_;
   std::set<std::string> noted_;
 };

@@ -129,4 +129,17 @@ bool write_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, const void
                         [&](uint8_t* host, size_t off, size_t n) { std::memcpy(host, in + off, n); });
 }
 
+bool guest_iovecs(const GuestMemory& mem, uint64_t cr3, uint64_t va, size_t len, bool write,
+                  std::vector<iovec>* out) {
+  out->clear();
+  bool ok = for_each_chunk(mem, cr3, va, len, write, [&](uint8_t* host, size_t, size_t n) {
+    if (!out->empty() && static_cast<uint8_t*>(out->back().iov_base) + out->back().iov_len == host)
+      out->back().iov_len += n;
+    else
+      out->push_back({host, n});
+  });
+  if (!ok) out->clear();
+  return ok;
+}
+
 }  // namespace burrow::memory

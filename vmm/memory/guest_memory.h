@@ -7,6 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
+
+#include <sys/uio.h>
 
 #include "result.h"
 
@@ -65,5 +68,9 @@ class PageTableBuilder {
 // writing, for writes). Returns false on any hole: the caller answers -EFAULT.
 bool read_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, void* dst, size_t len);
 bool write_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, const void* src, size_t len);
+// The host addresses behind [va, va+len), merged where contiguous, for readv/writev
+// straight into or out of guest memory; false (and nothing filled) on any hole.
+bool guest_iovecs(const GuestMemory& mem, uint64_t cr3, uint64_t va, size_t len, bool write,
+                  std::vector<iovec>* out);
 
 }  // namespace burrow::memory

@@ -322,6 +322,32 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   for (const auto& r : *regions) boot->regions[boot->region_count++] = r;
   boot->regions[boot->region_count++] = {kStackLow, abi::kUserStackTop, stack_prot,
                                          static_cast<uint32_t>(abi::RegionKind::kStack)};
+  // Where the strings execve copied lie: argv's first string to environ's last.
+  auto word = [&](uint64_t va) {
+    uint64_t v;
+    std::memcpy(&v, stack->bytes.data() + (va - stack->base), 8);
+    return v;
+  };
+  uint64_t argc = word(stack->sp);
+  auto string_end = [&](uint64_t va) {
+    while (stack->bytes[va - stack->base] != 0) ++va;
+    return va + 1;
+  };
+  if (argc > 0) {
+    boot->arg_start = word(stack->sp + 8);
+    boot->arg_end = string_end(word(stack->sp + 8 * argc));
+  }
+  if (!program.envp.empty()) {
+    uint64_t envp = stack->sp + 8 * (argc + 2);
+    boot->env_start = word(envp);
+    boot->env_end = string_end(word(envp + 8 * (program.envp.size() - 1)));
+  }
+  for (const auto& a : stack->auxv) {
+    if (boot->auxv_count == abi::kMaxAuxv) break;
+    boot->auxv[boot->auxv_count][0] = a.type;
+    boot->auxv[boot->auxv_count][1] = a.value;
+    ++boot->auxv_count;
+  }
   boot->uid = uid;
   boot->euid = euid;
   boot->gid = gid;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ struct RunOptions {
   bool clear_env = false;
   bool strace = false;
   bool stats = false;
+  std::optional<std::string> root;     // --root: the guest's whole /
+  std::vector<std::string> volumes;    // -v HOST:GUEST[:ro]
+  std::optional<std::string> workdir;  // -w: the initial working directory
+  uint32_t umask = 022;                // the caller's umask, which the program inherits
   std::string program;             // as the user typed it
   std::vector<std::string> argv;   // argv[0] is `program`
 };

@@ -24,6 +24,8 @@
 #include "kvm/kvm.h"
 #include "loader/elf.h"
 #include "memory/guest_memory.h"
+#include "fs/mounts.h"
+#include "fs/sandbox.h"
 #include "run/address_space.h"
 
 extern "C" const uint8_t burrow_kernel_image[];
@@ -42,21 +44,67 @@ Error file_error(const std::string& name, ExitCode code, const std::string& what
   return make_error(code, fmt::format("{}: {}", name, what));
 }
 
-// Finds the program as execvp would (PATH search when the name has no slash) and
-// reads it whole.
-Result<ProgramFile> read_program(const std::string& name, uint64_t limit) {
-  std::string path = name;
+// Joins `rel` to `base` (absolute) and removes ".", ".." and "//" by name, as the
+// guest kernel does for every path it sends.
+std::string normalize(const std::string& base, const std::string& rel) {
+  std::vector<std::string> parts;
+  auto add = [&](const std::string& s) {
+    size_t pos = 0;
+    while (pos <= s.size()) {
+      size_t end = s.find('/', pos);
+      if (end == std::string::npos) end = s.size();
+      std::string c = s.substr(pos, end - pos);
+      if (c == "..") {
+        if (!parts.empty()) parts.pop_back();
+      } else if (!c.empty() && c != ".") {
+        parts.push_back(c);
+      }
+      pos = end + 1;
+    }
+  };
+  if (rel.empty() || rel[0] != '/') add(base);
+  add(rel);
+  std::string out;
+  for (const auto& c : parts) out += "/" + c;
+  return out.empty() ? "/" : out;
+}
+
+// The guest path with every symlink resolved inside the sandbox (what
+// /proc/self/exe shows), or the path itself when a link cannot be read.
+std::string real_path(const fs::Sandbox& sandbox, std::string path) {
+  for (int hops = 0; hops < 40; ++hops) {
+    bool changed = false;
+    for (size_t end = 1; end <= path.size(); ++end) {
+      if (end < path.size() && path[end] != '/') continue;
+      std::string prefix = path.substr(0, end);
+      std::string target;
+      if (sandbox.readlink(prefix, &target) < 0) continue;
+      std::string dir = prefix.substr(0, prefix.rfind('/'));
+      path = normalize(dir.empty() ? "/" : dir, target) + path.substr(end);
+      changed = true;
+      break;
+    }
+    if (!changed) return path;
+  }
+  return path;
+}
+
+// Finds the program inside the VM's file system as execvp would (a PATH search
+// when the name has no slash) and reads it whole.
+Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& name, const std::string& cwd,
+                                 const std::string& search_path, uint64_t limit) {
   if (name.empty()) return file_error("''", ExitCode::kNotFound, "No such file or directory");
-  if (name.find('/') == std::string::npos) {
-    const char* env = std::getenv("PATH");
-    std::string dirs = env ? env : "/usr/local/bin:/usr/bin:/bin";
-    path.clear();
-    for (size_t pos = 0; pos <= dirs.size();) {
-      size_t end = dirs.find(':', pos);
-      if (end == std::string::npos) end = dirs.size();
-      std::string dir = dirs.substr(pos, end - pos);
-      std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) {
+  std::string path;
+  if (name.find('/') != std::string::npos) {
+    path = normalize(cwd, name);
+  } else {
+    for (size_t pos = 0; pos <= search_path.size();) {
+      size_t end = search_path.find(':', pos);
+      if (end == std::string::npos) end = search_path.size();
+      std::string dir = search_path.substr(pos, end - pos);
+      std::string candidate = normalize(cwd, (dir.empty() ? "." : dir) + "/" + name);
+      struct stat st {};
+      if (sandbox.stat(candidate, true, &st) == 0 && S_ISREG(st.st_mode) && sandbox.access(candidate, X_OK, 0) == 0) {
         path = candidate;
         break;
       }
@@ -64,12 +112,13 @@ Result<ProgramFile> read_program(const std::string& name, uint64_t limit) {
     }
     if (path.empty()) return file_error(name, ExitCode::kNotFound, "executable file not found in $PATH");
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int e = errno;
+  fs::Opened opened;
+  if (int64_t r = sandbox.open(path, O_RDONLY, 0, &opened); r < 0) {
+    int e = static_cast<int>(-r);
     return file_error(name, e == ENOENT || e == ENOTDIR ? ExitCode::kNotFound : ExitCode::kCannotExecute,
                       std::strerror(e));
   }
+  int fd = opened.host_fd;
   struct stat st {};
   ::fstat(fd, &st);
   auto fail = [&](ExitCode code, const std::string& what) {
@@ -78,7 +127,7 @@ Result<ProgramFile> read_program(const std::string& name, uint64_t limit) {
   };
   if (S_ISDIR(st.st_mode)) return fail(ExitCode::kCannotExecute, "Is a directory");
   if (!S_ISREG(st.st_mode)) return fail(ExitCode::kCannotExecute, "Permission denied (not a regular file)");
-  if (::access(path.c_str(), X_OK) != 0) return fail(ExitCode::kCannotExecute, "Permission denied");
+  if (sandbox.access(path, X_OK, 0) != 0) return fail(ExitCode::kCannotExecute, "Permission denied");
   if (static_cast<uint64_t>(st.st_size) > limit)
     return fail(ExitCode::kCannotExecute, fmt::format("the file is larger than guest memory (--memory={}M)", limit >> 20));
   ProgramFile out;
@@ -91,8 +140,7 @@ Result<ProgramFile> read_program(const std::string& name, uint64_t limit) {
     done += static_cast<size_t>(n);
   }
   ::close(fd);
-  char resolved[PATH_MAX];
-  out.host_path = ::realpath(path.c_str(), resolved) ? resolved : path;
+  out.host_path = real_path(sandbox, path);
   return out;
 }
 
@@ -241,6 +289,55 @@ Result<void> calibrate_clock(kvm::Vcpu& vcpu, abi::BootInfo& boot) {
   return {};
 }
 
+// /proc/cpuinfo's vendor, model name and flags, from the CPUID the guest sees.
+void describe_cpu(const std::vector<kvm_cpuid_entry2>& cpuid, abi::BootInfo& boot) {
+  struct Bit {
+    uint32_t leaf;
+    char reg;  // 'b', 'c' or 'd'
+    uint32_t bit;
+    const char* name;
+  };
+  // Linux's names, in its order, for the features programs look for.
+  static const Bit kFlags[] = {
+      {1, 'd', 0, "fpu"}, {1, 'd', 1, "vme"}, {1, 'd', 2, "de"}, {1, 'd', 3, "pse"}, {1, 'd', 4, "tsc"},
+      {1, 'd', 5, "msr"}, {1, 'd', 6, "pae"}, {1, 'd', 7, "mce"}, {1, 'd', 8, "cx8"}, {1, 'd', 9, "apic"},
+      {1, 'd', 11, "sep"}, {1, 'd', 12, "mtrr"}, {1, 'd', 13, "pge"}, {1, 'd', 14, "mca"}, {1, 'd', 15, "cmov"},
+      {1, 'd', 16, "pat"}, {1, 'd', 17, "pse36"}, {1, 'd', 19, "clflush"}, {1, 'd', 23, "mmx"},
+      {1, 'd', 24, "fxsr"}, {1, 'd', 25, "sse"}, {1, 'd', 26, "sse2"}, {1, 'd', 27, "ss"}, {1, 'd', 28, "ht"},
+      {0x80000001, 'd', 11, "syscall"}, {0x80000001, 'd', 20, "nx"}, {0x80000001, 'd', 26, "pdpe1gb"},
+      {0x80000001, 'd', 27, "rdtscp"}, {0x80000001, 'd', 29, "lm"}, {1, 'c', 0, "pni"}, {1, 'c', 1, "pclmulqdq"},
+      {1, 'c', 9, "ssse3"}, {1, 'c', 12, "fma"}, {1, 'c', 13, "cx16"}, {1, 'c', 19, "sse4_1"},
+      {1, 'c', 20, "sse4_2"}, {1, 'c', 21, "x2apic"}, {1, 'c', 22, "movbe"}, {1, 'c', 23, "popcnt"},
+      {1, 'c', 25, "aes"}, {1, 'c', 26, "xsave"}, {1, 'c', 28, "avx"}, {1, 'c', 29, "f16c"}, {1, 'c', 30, "rdrand"},
+      {1, 'c', 31, "hypervisor"}, {0x80000001, 'c', 0, "lahf_lm"}, {0x80000001, 'c', 5, "abm"},
+      {7, 'b', 0, "fsgsbase"}, {7, 'b', 3, "bmi1"}, {7, 'b', 5, "avx2"}, {7, 'b', 7, "smep"}, {7, 'b', 8, "bmi2"},
+      {7, 'b', 9, "erms"}, {7, 'b', 16, "avx512f"}, {7, 'b', 17, "avx512dq"}, {7, 'b', 18, "rdseed"},
+      {7, 'b', 19, "adx"}, {7, 'b', 20, "smap"}, {7, 'b', 28, "avx512cd"}, {7, 'b', 29, "sha_ni"},
+      {7, 'b', 30, "avx512bw"}, {7, 'b', 31, "avx512vl"}, {7, 'c', 1, "avx512vbmi"}, {7, 'c', 8, "gfni"},
+      {7, 'c', 9, "vaes"}, {7, 'c', 10, "vpclmulqdq"}, {7, 'c', 22, "rdpid"}, {7, 'd', 4, "fsrm"},
+  };
+  auto reg = [&](uint32_t leaf, char r) -> uint32_t {
+    const kvm_cpuid_entry2* e = find_cpuid(cpuid, leaf, 0);
+    if (!e) return 0;
+    return r == 'b' ? e->ebx : r == 'c' ? e->ecx : e->edx;
+  };
+  std::string flags;
+  for (const auto& f : kFlags)
+    if (reg(f.leaf, f.reg) & (1u << f.bit)) flags += (flags.empty() ? "" : " ") + std::string(f.name);
+  std::snprintf(boot.cpu_flags, sizeof(boot.cpu_flags), "%s", flags.c_str());
+  if (const kvm_cpuid_entry2* v = find_cpuid(cpuid, 0, 0)) {
+    uint32_t words[3] = {v->ebx, v->edx, v->ecx};
+    std::memcpy(boot.cpu_vendor, words, 12);
+  }
+  // The brand string is the host CPU's: KVM passes leaves 0x80000002-4 through.
+  uint32_t brand[12] = {};
+  for (uint32_t i = 0; i < 3; ++i) __cpuid(0x80000002 + i, brand[4 * i], brand[4 * i + 1], brand[4 * i + 2], brand[4 * i + 3]);
+  std::string model(reinterpret_cast<const char*>(brand), sizeof(brand));
+  model = model.substr(0, model.find('\0'));
+  model.erase(0, model.find_first_not_of(' '));
+  std::snprintf(boot.cpu_model, sizeof(boot.cpu_model), "%s", model.c_str());
+}
+
 const char* exit_reason_name(uint32_t reason) {
   switch (reason) {
     case KVM_EXIT_HLT: return "hlt";
@@ -262,7 +359,22 @@ Result<int> run(const RunOptions& options) {
   if (options.cpus != 1) return make_error(ExitCode::kMonitorFailed, "--cpus: only 1 vCPU is supported so far");
   int64_t t_start = ns_of(CLOCK_MONOTONIC);
 
-  auto file = read_program(options.program, options.memory);
+  char host_cwd[PATH_MAX];
+  if (!::getcwd(host_cwd, sizeof(host_cwd)))
+    return make_error(ExitCode::kMonitorFailed, fmt::format("getcwd: {}", std::strerror(errno)));
+  auto mounts = fs::default_mounts(options.root, options.volumes, host_cwd);
+  if (!mounts) return mounts.error();
+  auto sandbox = fs::Sandbox::create(std::move(*mounts));
+  if (!sandbox) return sandbox.error();
+  // docker's habit: -w sets the directory; with --root the default is "/"; otherwise
+  // the program starts where the user is (mounted read-write at the same path).
+  std::string cwd = options.workdir ? normalize("/", *options.workdir) : options.root ? "/" : host_cwd;
+  std::vector<std::string> envp = build_environment(options);
+  std::string search_path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& e : envp)
+    if (e.rfind("PATH=", 0) == 0) search_path = e.substr(5);
+
+  auto file = read_program(*sandbox, options.program, cwd, search_path, options.memory);
   if (!file) return file.error();
   auto elf = loader::parse_elf(file->bytes);
   if (!elf) return file_error(options.program, elf.error().code, elf.error().message);
@@ -288,7 +400,7 @@ Result<int> run(const RunOptions& options) {
   spec.elf = &*elf;
   spec.argv = options.argv;
   spec.shim_user = sys->is_pvm();
-  spec.envp = build_environment(options);
+  spec.envp = envp;
   // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
   // natively at CPL 3): the host's own value, as a native run sees it.
   uint32_t eax, ebx, ecx, edx;
@@ -309,6 +421,9 @@ Result<int> run(const RunOptions& options) {
   abi::BootInfo& boot = *as->boot;
   boot.flags = (options.strace ? abi::kBootStrace : 0) | (options.stats ? abi::kBootStats : 0) |
                (cpu.fsgsbase ? abi::kBootFsGsBase : 0);
+  describe_cpu(cpu.cpuid, boot);
+  std::snprintf(boot.cwd, sizeof(boot.cwd), "%s", cwd.c_str());
+  boot.umask = options.umask;
   boot.pid = static_cast<uint32_t>(getpid());
   boot.ppid = static_cast<uint32_t>(getppid());
   for (uint32_t i = 0; i < abi::kRlimitCount; ++i) {
@@ -320,7 +435,8 @@ Result<int> run(const RunOptions& options) {
   if (auto r = calibrate_clock(*vcpu, boot); !r) return r.error();
 
   hypercalls::Stats stats;
-  hypercalls::Handler handler(*mem, as->cr3, options, stats);
+  hypercalls::FileService files(*mem, as->cr3, *sandbox);
+  hypercalls::Handler handler(*mem, as->cr3, options, files, stats);
   std::map<uint32_t, uint64_t> exits;
   std::optional<int> status;
   int64_t t_boot = ns_of(CLOCK_MONOTONIC);

@@ -34,6 +34,7 @@ static_assert(sizeof(BootRegion) == 24);
 
 inline constexpr uint32_t kMaxBootRegions = 32;
 inline constexpr uint32_t kRlimitCount = 16;  // RLIM_NLIMITS
+inline constexpr uint32_t kMaxAuxv = 32;
 
 struct BootInfo {
   uint32_t magic;
@@ -78,6 +79,21 @@ struct BootInfo {
   // The task's name (prctl PR_GET_NAME): the basename of the executed path, as
   // Linux takes it, at most 15 bytes.
   char comm[16];
+
+  // Where execve left the argument and environment strings on the stack
+  // (/proc/self/cmdline and environ), and the auxiliary vector (/proc/self/auxv).
+  uint64_t arg_start, arg_end, env_start, env_end;
+  uint32_t auxv_count;
+  uint32_t umask;  // the caller's umask: the monitor itself runs with 0
+  uint64_t auxv[kMaxAuxv][2];
+
+  // The CPU as /proc/cpuinfo shows it (vendor, brand string, flag names).
+  char cpu_vendor[16];
+  char cpu_model[64];
+  char cpu_flags[1024];
+
+  // The initial working directory (guest path, absolute).
+  char cwd[4096];
 
   // readlink("/proc/self/exe"): the program's absolute host path.
   char exe_path[4096];

@@ -9,9 +9,11 @@
 namespace burrow::abi {
 
 enum class Hypercall : uint64_t {
-  // args: fd (0..2), guest virtual buf, len → bytes written or -errno.
+  // Files. A `handle` names one of the monitor's host fds for this VM; handles 0-2
+  // are the monitor's standard input, output and error. Buffers are guest virtual.
+  // args: handle, buf, len → bytes written or -errno.
   kWrite = 1,
-  // args: fd (0..2), guest virtual buf, len → bytes read or -errno.
+  // args: handle, buf, len → bytes read or -errno.
   kRead = 2,
   // args: exit status (0..255) → does not return.
   kExit = 3,
@@ -24,7 +26,8 @@ enum class Hypercall : uint64_t {
   kStrace = 6,
   // args: guest virtual buf, len → bytes filled from the host's random source.
   kRandom = 7,
-  // args: fd (0..2), request (TCGETS/TIOCGWINSZ), guest virtual arg → result or -errno.
+  // args: handle, request, guest virtual arg → result or -errno. Only requests the
+  // monitor knows the argument size of (TCGETS, TIOCGWINSZ, FIONREAD).
   kIoctl = 8,
   // args: guest virtual NUL-terminated message, length → does not return.
   // A guest kernel invariant broke (VERIFY); the monitor prints it and exits 125.
@@ -34,7 +37,7 @@ enum class Hypercall : uint64_t {
   kKernelFault = 10,
   // args: name id (StatId), value → 0. Counters for --stats at exit.
   kStat = 11,
-  // args: fd (0..2), guest virtual struct stat → 0 or -errno (fstat of the host fd).
+  // args: handle, guest virtual struct stat → 0 or -errno.
   kFstat = 12,
   // args: guest virtual message, length → 0. Something the program asked for is not
   // implemented (it got ENOSYS); the monitor prints the message once.
@@ -42,8 +45,65 @@ enum class Hypercall : uint64_t {
   // args: none → does not return. A page fault could not be served: the monitor
   // reports "out of guest memory" and exits 137, like the host's OOM killer.
   kOutOfMemory = 14,
-  // args: fd (0..2) → the host fd's file status flags (fcntl F_GETFL) or -errno.
+  // args: handle → the host file's status flags (fcntl F_GETFL) or -errno.
   kGetFileFlags = 15,
+  // args: guest path, path length, open flags, mode → new handle, with bit 32 set
+  // when it is a directory, or -errno. The path is absolute and normalized (the
+  // guest resolves cwd and dirfds).
+  kOpen = 16,
+  // args: handle → 0 or -errno.
+  kClose = 17,
+  // args: handle, buf, len, offset → bytes or -errno (pread64 / pwrite64).
+  kPread = 18,
+  kPwrite = 19,
+  // args: handle, offset, whence → new offset or -errno.
+  kSeek = 20,
+  // args: handle, buf, len → bytes of linux_dirent64 records or -errno.
+  kGetdents = 21,
+  // args: FileOp, handle, a, b, c → result or -errno.
+  kFileOp = 22,
+  // args: PathOp, path, path length, path2, path2 length, a, b, c → result or -errno.
+  kPathOp = 23,
+};
+
+// Operations on an open handle (kFileOp). Pointers are guest virtual.
+enum class FileOp : uint64_t {
+  kChmod = 1,     // a = mode
+  kChown = 2,     // a = uid, b = gid (-1: unchanged)
+  kUtimens = 3,   // a = struct timespec[2] or 0 (now)
+  kTruncate = 4,  // a = length
+  kAllocate = 5,  // a = mode, b = offset, c = length
+  kSync = 6,
+  kDataSync = 7,
+  kStatfs = 8,    // a = struct statfs
+  kFlock = 9,     // a = operation
+  kSetFlags = 10, // a = status flags (O_APPEND | O_NONBLOCK ...)
+  kLock = 11,     // a = fcntl command (F_GETLK, F_SETLK, F_SETLKW, F_OFD_*), b = struct flock
+  kSendfile = 12, // a = source handle, b = guest loff_t* or 0, c = count → bytes
+  kCopyRange = 13,// a = source handle, b = guest off_in* or 0, c = count; the
+                  // destination offset is the handle's own → bytes
+  kSyncAll = 14,  // sync(2): flush every file system the VM can see
+};
+
+// Operations on paths (kPathOp). Paths are absolute and normalized.
+enum class PathOp : uint64_t {
+  kStat = 1,      // a = struct stat; follows symlinks
+  kLstat = 2,     // a = struct stat
+  kAccess = 3,    // a = mode, b = AT_EACCESS
+  kMkdir = 4,     // a = mode
+  kRmdir = 5,
+  kUnlink = 6,
+  kRename = 7,    // path2 = new path, a = RENAME_* flags
+  kLink = 8,      // path2 = new path
+  kSymlink = 9,   // path = target (stored verbatim), path2 = link path
+  kReadlink = 10, // a = buf, b = size → length
+  kChmod = 11,    // a = mode
+  kChown = 12,    // a = uid, b = gid; follows symlinks
+  kLchown = 13,   // a = uid, b = gid
+  kUtimens = 14,  // a = struct timespec[2] or 0, b = follow symlinks
+  kTruncate = 15, // a = length
+  kStatfs = 16,   // a = struct statfs
+  kMknod = 17,    // a = mode, b = dev
 };
 
 // The MMIO write that kicks a hypercall carries its number; the request itself is

@@ -1,0 +1,96 @@
+// Open file descriptions: creation, sharing, closing.
+#include "fs/file.h"
+
+#include "fs/pipe.h"
+#include "hypercall.h"
+#include "lib/heap.h"
+#include "lib/string.h"
+
+namespace burrow::kernel::fs {
+
+struct Chunk {
+  static constexpr uint64_t kBytes = 4096 - 8;
+  Chunk* next = nullptr;
+  char bytes[kBytes];
+};
+
+namespace {
+
+char* copy_path(const char* path) {
+  if (!path) return nullptr;
+  size_t n = strlen(path) + 1;
+  auto* p = static_cast<char*>(kmalloc(n));
+  if (p) memcpy(p, path, n);
+  return p;
+}
+
+}  // namespace
+
+File* file_new(FileKind kind, uint32_t flags, const char* path) {
+  File* f = knew<File>();
+  if (!f) return nullptr;
+  f->kind = kind;
+  f->flags = flags;
+  if (path && !(f->path = copy_path(path))) {
+    kdelete(f);
+    return nullptr;
+  }
+  return f;
+}
+
+void file_get(File* f) { ++f->refs; }
+
+void file_put(File* f) {
+  if (--f->refs) return;
+  if (f->kind == FileKind::kHost) hypercall(abi::Hypercall::kClose, f->handle);
+  if (f->kind == FileKind::kPipe) pipe_release(f->pipe, f->write_end);
+  if (f->path) kfree(f->path, strlen(f->path) + 1);
+  for (Chunk* c = f->data; c;) {
+    Chunk* next = c->next;
+    kdelete(c);
+    c = next;
+  }
+  kdelete(f);
+}
+
+bool file_append(File* f, const char* bytes, uint64_t n) {
+  while (n) {
+    Chunk** link = &f->data;
+    uint64_t base = 0;
+    while (*link && base + Chunk::kBytes <= f->size) {
+      base += Chunk::kBytes;
+      link = &(*link)->next;
+    }
+    if (!*link && !(*link = knew<Chunk>())) return false;
+    uint64_t at = f->size - base;
+    uint64_t take = n < Chunk::kBytes - at ? n : Chunk::kBytes - at;
+    memcpy((*link)->bytes + at, bytes, take);
+    f->size += take;
+    bytes += take;
+    n -= take;
+  }
+  return true;
+}
+
+uint64_t file_read_synthetic(const File* f, uint64_t offset, char* out, uint64_t n) {
+  if (offset >= f->size) return 0;
+  if (n > f->size - offset) n = f->size - offset;
+  const Chunk* c = f->data;
+  uint64_t base = 0;
+  while (base + Chunk::kBytes <= offset) {
+    base += Chunk::kBytes;
+    c = c->next;
+  }
+  uint64_t done = 0;
+  while (done < n) {
+    uint64_t at = offset + done - base;
+    uint64_t take = n - done < Chunk::kBytes - at ? n - done : Chunk::kBytes - at;
+    memcpy(out + done, c->bytes + at, take);
+    done += take;
+    base += Chunk::kBytes;
+    c = c->next;
+  }
+  return n;
+}
+
+}  // namespace burrow::kernel::fs

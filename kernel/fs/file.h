@@ -1,0 +1,51 @@
+// Open file descriptions: what a file descriptor refers to. Shared (reference
+// counted) between descriptors made by dup(); the host side of a kHost file is one
+// of the monitor's fds, named by a handle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace burrow::kernel::fs {
+
+enum class FileKind : uint8_t {
+  kHost,       // a file, directory or stdio stream on the host, served by the monitor
+  kNull,       // /dev/null
+  kZero,       // /dev/zero
+  kFull,       // /dev/full
+  kRandom,     // /dev/random, /dev/urandom
+  kConsole,    // /dev/tty: reads standard input, writes standard output
+  kPipe,       // one end of an in-guest pipe
+  kSynthetic,  // generated contents (/proc files), snapshotted at open
+};
+
+struct Pipe;
+struct Chunk;
+
+struct File {
+  uint32_t refs = 1;
+  FileKind kind = FileKind::kHost;
+  bool is_dir = false;
+  uint32_t flags = 0;    // status flags from open (O_ACCMODE, O_APPEND, O_NONBLOCK, ...)
+  uint64_t handle = 0;   // kHost: the monitor's handle
+  char* path = nullptr;  // the absolute guest path it was opened by (kmalloc'd)
+  // kSynthetic: contents (a chain of heap chunks) and position.
+  Chunk* data = nullptr;
+  uint64_t size = 0;
+  uint64_t offset = 0;
+  // kPipe
+  Pipe* pipe = nullptr;
+  bool write_end = false;
+};
+
+// A new description with one reference; nullptr when the kernel heap is exhausted.
+File* file_new(FileKind kind, uint32_t flags, const char* path);
+void file_get(File* f);
+// Drops a reference; the last one closes the host handle or pipe end.
+void file_put(File* f);
+
+// Synthetic contents: append (false when out of memory) and read at an offset.
+bool file_append(File* f, const char* bytes, uint64_t n);
+uint64_t file_read_synthetic(const File* f, uint64_t offset, char* out, uint64_t n);
+
+}  // namespace burrow::kernel::fs

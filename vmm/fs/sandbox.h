@@ -1,0 +1,106 @@
+// Sandbox: the host side of every path-based file operation of the guest. It serves
+// absolute guest paths with the host's own system calls, confined to the mounts the user
+// chose, and answers exactly what Linux would answer for the same tree: a value or
+// -errno. It is the security boundary for files: the guest is untrusted and every path
+// is checked here again.
+//
+// Confinement: a path is resolved in the mount with the longest matching guest path,
+// with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from that mount's root, so no
+// "..", absolute symlink, symlink race or /proc magic link leaves it. Operations on a
+// final component resolve its parent that way and use the *at() call on the name,
+// which never follows it. Resolution never crosses from one mount into another, so a
+// symlink is interpreted inside the mount that holds it (unlike Linux, where an
+// absolute symlink may lead into another mount).
+//
+// Never handed to the guest, whatever the mount: host devices (-EACCES, as on a nodev
+// mount), FIFOs and sockets (-ENXIO, open's answer for a socket; a FIFO could block the
+// monitor), and anything on a pseudo-filesystem such as procfs, sysfs, cgroupfs or
+// devpts (-ENOENT: the guest kernel serves its own /proc and /dev).
+//
+// Thread-safe: all methods are const and keep no state between calls.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fs/mounts.h"
+#include "fs/unique_fd.h"
+#include "result.h"
+
+namespace burrow::fs {
+
+struct Opened {
+  int host_fd;  // O_CLOEXEC; the caller owns it
+  // Fd-based writes the host would allow (fchmod, fchown, futimens, fsetxattr on an fd
+  // opened for reading) must be refused with -EROFS by the caller.
+  bool read_only_mount;
+};
+
+class Sandbox {
+ public:
+  // Opens every mount root. Mounts are in mount order: a later mount hides earlier ones
+  // at or under its guest path.
+  static Result<Sandbox> create(std::vector<Mount> mounts);
+
+  // Every `path` must be absolute and normalized by the guest kernel: no "." or ".."
+  // component, no "//", at most one trailing slash (which keeps its Linux meaning), no
+  // NUL. Anything else is -EINVAL.
+
+  // `flags` are Linux open flags; O_CLOEXEC is ignored (the guest owns close-on-exec).
+  // The guest kernel applies its umask to `mode` (the monitor's applies as well).
+  int64_t open(std::string_view path, int flags, mode_t mode, Opened* out) const;
+  int64_t stat(std::string_view path, bool follow, struct stat* out) const;
+  int64_t statfs(std::string_view path, struct statfs* out) const;
+  // `at_flags`: AT_EACCESS, AT_SYMLINK_NOFOLLOW.
+  int64_t access(std::string_view path, int mode, int at_flags) const;
+  int64_t mkdir(std::string_view path, mode_t mode) const;
+  // Regular files, FIFOs and sockets; device nodes are -EPERM, as for an unprivileged user.
+  int64_t mknod(std::string_view path, mode_t mode) const;
+  int64_t rmdir(std::string_view path) const;
+  int64_t unlink(std::string_view path) const;
+  // `flags`: renameat2's RENAME_NOREPLACE, RENAME_EXCHANGE (RENAME_WHITEOUT is -EPERM).
+  int64_t rename(std::string_view old_path, std::string_view new_path, unsigned flags) const;
+  // Does not follow a symlink at `old_path`, as link(2).
+  int64_t link(std::string_view old_path, std::string_view new_path) const;
+  // `target` is stored verbatim; it is only ever interpreted inside the sandbox.
+  int64_t symlink(std::string_view target, std::string_view link_path) const;
+  // Returns the length of *target.
+  int64_t readlink(std::string_view path, std::string* target) const;
+  int64_t chmod(std::string_view path, mode_t mode, bool follow) const;
+  // Only to the file's current owner or group, or to the monitor's own uid or gids;
+  // anything else is -EPERM even when the monitor could (it may run as root).
+  int64_t chown(std::string_view path, uid_t uid, gid_t gid, bool follow) const;
+  // `times` as utimensat's (null: now).
+  int64_t utimens(std::string_view path, const struct timespec* times, bool follow) const;
+  int64_t truncate(std::string_view path, off_t length) const;
+
+ private:
+  struct Root {
+    std::string guest_path;
+    UniqueFd fd;  // O_PATH | O_DIRECTORY
+    bool read_only;
+  };
+  struct Object;
+  struct Entry;
+
+  explicit Sandbox(std::vector<Root> roots) : roots_(std::move(roots)) {}
+
+  const Root* covering(std::string_view path) const;
+  bool is_mount_point(std::string_view path) const;
+  int64_t lookup(std::string_view path, bool follow, Object* out) const;
+  int64_t entry(std::string_view path, Entry* out) const;
+  int64_t open_existing(Object object, int flags, mode_t mode, Opened* out) const;
+  template <class Make>
+  int64_t create(std::string_view path, bool directory, Make make) const;
+
+  std::vector<Root> roots_;  // longest guest path first
+};
+
+}  // namespace burrow::fs

@@ -1,0 +1,330 @@
+// File hypercalls. Linux's errno comes back to the guest unchanged; anything the
+// guest could use to reach beyond its handles or its sandbox is refused first.
+#include "hypercalls/files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace burrow::hypercalls {
+namespace {
+
+using abi::FileOp;
+using abi::PathOp;
+
+constexpr uint64_t kMaxIo = 0x7ffff000;  // MAX_RW_COUNT
+constexpr size_t kMaxHandles = 65536;
+
+int64_t result(long r) { return r < 0 ? -errno : r; }
+
+}  // namespace
+
+FileService::FileService(const memory::GuestMemory& mem, uint64_t cr3, fs::Sandbox& sandbox)
+    : mem_(mem), cr3_(cr3), sandbox_(sandbox) {
+  for (int fd = 0; fd < 3; ++fd) handles_.push_back({fd, false, false});
+}
+
+FileService::~FileService() {
+  for (const auto& h : handles_)
+    if (h.owned && h.fd >= 0) ::close(h.fd);
+}
+
+FileService::Handle* FileService::get(uint64_t handle) {
+  if (handle >= handles_.size() || handles_[handle].fd < 0) return nullptr;
+  return &handles_[handle];
+}
+
+std::optional<std::string> FileService::guest_path(uint64_t va, uint64_t len) {
+  if (len == 0 || len >= PATH_MAX) return std::nullopt;
+  std::string s(len, '\0');
+  if (!get_bytes(va, s.data(), len)) return std::nullopt;
+  return s;
+}
+
+int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode) {
+  auto p = guest_path(path, len);
+  if (!p) return len >= PATH_MAX ? -ENAMETOOLONG : -EFAULT;
+  fs::Opened opened;
+  int64_t r = sandbox_.open(*p, static_cast<int>(flags), static_cast<mode_t>(mode & 07777), &opened);
+  if (r < 0) return r;
+  struct stat st {};
+  bool is_dir = ::fstat(opened.host_fd, &st) == 0 && S_ISDIR(st.st_mode);
+  size_t slot = 0;
+  while (slot < handles_.size() && handles_[slot].fd >= 0) ++slot;
+  if (slot == kMaxHandles) {
+    ::close(opened.host_fd);
+    return -ENFILE;
+  }
+  if (slot == handles_.size()) handles_.emplace_back();
+  handles_[slot] = {opened.host_fd, opened.read_only_mount, true};
+  return static_cast<int64_t>(slot) | (is_dir ? (int64_t{1} << 32) : 0);
+}
+
+int64_t FileService::close(uint64_t handle) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  if (h->owned) ::close(h->fd);
+  *h = Handle{};
+  return 0;
+}
+
+int64_t FileService::read(uint64_t handle, uint64_t buf, uint64_t len) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  len = std::min(len, kMaxIo);
+  // SAFETY: guest_iovecs checked every page of the buffer is guest memory the
+  // program may write; readv fills it in place.
+  if (!memory::guest_iovecs(mem_, cr3_, buf, len, true, &iov_)) return -EFAULT;
+  ssize_t n;
+  do n = ::readv(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)));
+  while (n < 0 && errno == EINTR);
+  return result(n);
+}
+
+int64_t FileService::write(uint64_t handle, uint64_t buf, uint64_t len) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  len = std::min(len, kMaxIo);
+  if (!memory::guest_iovecs(mem_, cr3_, buf, len, false, &iov_)) return -EFAULT;
+  ssize_t n;
+  do n = ::writev(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)));
+  while (n < 0 && errno == EINTR);
+  return result(n);
+}
+
+int64_t FileService::pread(uint64_t handle, uint64_t buf, uint64_t len, uint64_t offset) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  if (static_cast<int64_t>(offset) < 0) return -EINVAL;
+  len = std::min(len, kMaxIo);
+  if (!memory::guest_iovecs(mem_, cr3_, buf, len, true, &iov_)) return -EFAULT;
+  return result(::preadv(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)),
+                         static_cast<off_t>(offset)));
+}
+
+int64_t FileService::pwrite(uint64_t handle, uint64_t buf, uint64_t len, uint64_t offset) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  if (static_cast<int64_t>(offset) < 0) return -EINVAL;
+  len = std::min(len, kMaxIo);
+  if (!memory::guest_iovecs(mem_, cr3_, buf, len, false, &iov_)) return -EFAULT;
+  return result(::pwritev(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)),
+                          static_cast<off_t>(offset)));
+}
+
+int64_t FileService::seek(uint64_t handle, uint64_t offset, uint64_t whence) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  if (whence > SEEK_HOLE) return -EINVAL;
+  return result(::lseek(h->fd, static_cast<off_t>(offset), static_cast<int>(whence)));
+}
+
+int64_t FileService::fstat(uint64_t handle, uint64_t buf) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  struct stat st {};
+  static_assert(sizeof(st) == 144, "ABI: struct stat on x86-64");
+  if (::fstat(h->fd, &st) < 0) return -errno;
+  return put(buf, &st, sizeof(st)) ? 0 : -EFAULT;
+}
+
+int64_t FileService::getdents(uint64_t handle, uint64_t buf, uint64_t len) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  std::vector<uint8_t> staging(std::min<uint64_t>(len, 1 << 20));
+  long n = ::syscall(SYS_getdents64, h->fd, staging.data(), staging.size());
+  if (n < 0) return -errno;
+  return put(buf, staging.data(), static_cast<size_t>(n)) ? n : -EFAULT;
+}
+
+int64_t FileService::ioctl(uint64_t handle, uint64_t request, uint64_t arg) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  // ABI: TCGETS fills the kernel's struct termios (4 flags, line, 19 cc: 36 bytes),
+  // not glibc's 60-byte one: glibc's tcgetattr passes a 36-byte buffer. winsize is 8.
+  constexpr size_t kKernelTermiosSize = 36;
+  size_t size;
+  if (request == TCGETS)
+    size = kKernelTermiosSize;
+  else if (request == TIOCGWINSZ)
+    size = sizeof(winsize);
+  else if (request == FIONREAD)
+    size = sizeof(int);
+  else
+    return -ENOTTY;
+  uint8_t out[64] = {};
+  if (::ioctl(h->fd, request, out) < 0) return -errno;
+  return put(arg, out, size) ? 0 : -EFAULT;
+}
+
+int64_t FileService::get_flags(uint64_t handle) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  return result(::fcntl(h->fd, F_GETFL));
+}
+
+int64_t FileService::chown_allowed(int fd, uint64_t uid, uint64_t gid) {
+  // The guest may keep a file's owner or give it its own identity, nothing else.
+  struct stat st {};
+  if (::fstat(fd, &st) < 0) return -errno;
+  auto ok = [](uint64_t want, uint64_t current, uint64_t own) {
+    return want == static_cast<uint32_t>(-1) || want == current || want == own;
+  };
+  if (!ok(uid, st.st_uid, ::geteuid()) || !ok(gid, st.st_gid, ::getegid())) return -EPERM;
+  return 0;
+}
+
+int64_t FileService::file_op(const uint64_t* args) {
+  auto op = static_cast<FileOp>(args[0]);
+  uint64_t a = args[2], b = args[3], c = args[4];
+  if (op == FileOp::kSyncAll) {
+    ::sync();
+    return 0;
+  }
+  Handle* h = get(args[1]);
+  if (!h) return -EBADF;
+  switch (op) {
+    case FileOp::kChmod:
+      if (h->read_only) return -EROFS;
+      return result(::fchmod(h->fd, static_cast<mode_t>(a & 07777)));
+    case FileOp::kChown:
+      if (h->read_only) return -EROFS;
+      if (int64_t r = chown_allowed(h->fd, a, b); r < 0) return r;
+      return result(::fchown(h->fd, static_cast<uid_t>(a), static_cast<gid_t>(b)));
+    case FileOp::kUtimens: {
+      if (h->read_only) return -EROFS;
+      timespec times[2];
+      if (a && !get_bytes(a, times, sizeof(times))) return -EFAULT;
+      return result(::futimens(h->fd, a ? times : nullptr));
+    }
+    case FileOp::kTruncate:
+      if (h->read_only) return -EROFS;
+      return result(::ftruncate(h->fd, static_cast<off_t>(a)));
+    case FileOp::kAllocate:
+      if (h->read_only) return -EROFS;
+      return result(::fallocate(h->fd, static_cast<int>(a), static_cast<off_t>(b), static_cast<off_t>(c)));
+    case FileOp::kSync:
+      return result(::fsync(h->fd));
+    case FileOp::kDataSync:
+      return result(::fdatasync(h->fd));
+    case FileOp::kStatfs: {
+      struct statfs st {};
+      if (::fstatfs(h->fd, &st) < 0) return -errno;
+      return put(a, &st, sizeof(st)) ? 0 : -EFAULT;
+    }
+    case FileOp::kFlock:
+      return result(::flock(h->fd, static_cast<int>(a)));
+    case FileOp::kSetFlags:
+      return result(::fcntl(h->fd, F_SETFL, static_cast<int>(a)));
+    case FileOp::kLock: {
+      int cmd = static_cast<int>(a);
+      if (cmd != F_GETLK && cmd != F_SETLK && cmd != F_SETLKW && cmd != F_OFD_GETLK && cmd != F_OFD_SETLK &&
+          cmd != F_OFD_SETLKW)
+        return -EINVAL;
+      struct flock lock {};
+      if (!get_bytes(b, &lock, sizeof(lock))) return -EFAULT;
+      if (::fcntl(h->fd, cmd, &lock) < 0) return -errno;
+      return put(b, &lock, sizeof(lock)) ? 0 : -EFAULT;
+    }
+    case FileOp::kSendfile: {
+      Handle* in = get(a);
+      if (!in) return -EBADF;
+      off_t offset = 0;
+      if (b && !get_bytes(b, &offset, sizeof(offset))) return -EFAULT;
+      ssize_t n = ::sendfile(h->fd, in->fd, b ? &offset : nullptr, std::min(c, kMaxIo));
+      if (n < 0) return -errno;
+      if (b && !put(b, &offset, sizeof(offset))) return -EFAULT;
+      return n;
+    }
+    case FileOp::kCopyRange: {
+      Handle* in = get(a);
+      if (!in) return -EBADF;
+      if (h->read_only) return -EBADF;
+      loff_t offset = 0;
+      if (b && !get_bytes(b, &offset, sizeof(offset))) return -EFAULT;
+      ssize_t n = ::copy_file_range(in->fd, b ? &offset : nullptr, h->fd, nullptr, std::min(c, kMaxIo), 0);
+      if (n < 0) return -errno;
+      if (b && !put(b, &offset, sizeof(offset))) return -EFAULT;
+      return n;
+    }
+    default:
+      return -EINVAL;
+  }
+}
+
+int64_t FileService::path_op(const uint64_t* args) {
+  auto op = static_cast<PathOp>(args[0]);
+  auto path = guest_path(args[1], args[2]);
+  if (!path) return args[2] >= PATH_MAX ? -ENAMETOOLONG : -EFAULT;
+  uint64_t a = args[5], b = args[6];
+  auto second = [&]() { return guest_path(args[3], args[4]); };
+  switch (op) {
+    case PathOp::kStat:
+    case PathOp::kLstat: {
+      struct stat st {};
+      int64_t r = sandbox_.stat(*path, op == PathOp::kStat, &st);
+      if (r < 0) return r;
+      return put(a, &st, sizeof(st)) ? 0 : -EFAULT;
+    }
+    case PathOp::kAccess:
+      return sandbox_.access(*path, static_cast<int>(a), static_cast<int>(b));
+    case PathOp::kMkdir:
+      return sandbox_.mkdir(*path, static_cast<mode_t>(a & 07777));
+    case PathOp::kRmdir:
+      return sandbox_.rmdir(*path);
+    case PathOp::kUnlink:
+      return sandbox_.unlink(*path);
+    case PathOp::kRename:
+    case PathOp::kLink:
+    case PathOp::kSymlink: {
+      auto to = second();
+      if (!to) return -EFAULT;
+      if (op == PathOp::kRename) return sandbox_.rename(*path, *to, static_cast<unsigned>(a));
+      if (op == PathOp::kSymlink) return sandbox_.symlink(*path, *to);
+      if (a & AT_SYMLINK_FOLLOW) return -EINVAL;
+      return sandbox_.link(*path, *to);
+    }
+    case PathOp::kReadlink: {
+      std::string target;
+      int64_t r = sandbox_.readlink(*path, &target);
+      if (r < 0) return r;
+      size_t n = std::min<size_t>(target.size(), b);
+      return put(a, target.data(), n) ? static_cast<int64_t>(n) : -EFAULT;
+    }
+    case PathOp::kChmod:
+      return sandbox_.chmod(*path, static_cast<mode_t>(a & 07777), true);
+    case PathOp::kChown:
+    case PathOp::kLchown:
+      return sandbox_.chown(*path, static_cast<uid_t>(a), static_cast<gid_t>(b), op == PathOp::kChown);
+    case PathOp::kUtimens: {
+      timespec times[2];
+      if (a && !get_bytes(a, times, sizeof(times))) return -EFAULT;
+      return sandbox_.utimens(*path, a ? times : nullptr, b != 0);
+    }
+    case PathOp::kTruncate:
+      return sandbox_.truncate(*path, static_cast<off_t>(a));
+    case PathOp::kStatfs: {
+      struct statfs st {};
+      int64_t r = sandbox_.statfs(*path, &st);
+      if (r < 0) return r;
+      return put(a, &st, sizeof(st)) ? 0 : -EFAULT;
+    }
+    case PathOp::kMknod:
+      return sandbox_.mknod(*path, static_cast<mode_t>(a));
+    default:
+      return -EINVAL;
+  }
+}
+
+}  // namespace burrow::hypercalls

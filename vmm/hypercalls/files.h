@@ -1,0 +1,56 @@
+// The host side of the file hypercalls: a table of this VM's host fds (handles),
+// data moved straight between them and guest memory, names resolved only through
+// the VM's Sandbox. Every argument comes from the guest and is checked here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "burrow/abi/hypercall.h"
+#include "fs/sandbox.h"
+#include "memory/guest_memory.h"
+
+namespace burrow::hypercalls {
+
+class FileService {
+ public:
+  FileService(const memory::GuestMemory& mem, uint64_t cr3, fs::Sandbox& sandbox);
+  FileService(const FileService&) = delete;
+  ~FileService();
+
+  int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode);
+  int64_t close(uint64_t handle);
+  int64_t read(uint64_t handle, uint64_t buf, uint64_t len);
+  int64_t write(uint64_t handle, uint64_t buf, uint64_t len);
+  int64_t pread(uint64_t handle, uint64_t buf, uint64_t len, uint64_t offset);
+  int64_t pwrite(uint64_t handle, uint64_t buf, uint64_t len, uint64_t offset);
+  int64_t seek(uint64_t handle, uint64_t offset, uint64_t whence);
+  int64_t fstat(uint64_t handle, uint64_t buf);
+  int64_t getdents(uint64_t handle, uint64_t buf, uint64_t len);
+  int64_t ioctl(uint64_t handle, uint64_t request, uint64_t arg);
+  int64_t get_flags(uint64_t handle);
+  int64_t file_op(const uint64_t* args);  // FileOp, handle, a, b, c
+  int64_t path_op(const uint64_t* args);  // PathOp, path, len, path2, len2, a, b, c
+
+ private:
+  struct Handle {
+    int fd = -1;
+    bool read_only = false;  // opened inside a read-only mount
+    bool owned = false;      // false for the monitor's own stdio
+  };
+  Handle* get(uint64_t handle);
+  std::optional<std::string> guest_path(uint64_t va, uint64_t len);
+  bool put(uint64_t va, const void* src, size_t len) { return memory::write_virtual(mem_, cr3_, va, src, len); }
+  bool get_bytes(uint64_t va, void* dst, size_t len) { return memory::read_virtual(mem_, cr3_, va, dst, len); }
+  int64_t chown_allowed(int fd, uint64_t uid, uint64_t gid);
+
+  const memory::GuestMemory& mem_;
+  uint64_t cr3_;
+  fs::Sandbox& sandbox_;
+  std::vector<Handle> handles_;
+  std::vector<iovec> iov_;
+};
+
+}  // namespace burrow::hypercalls
