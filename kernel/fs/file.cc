@@ -72,6 +72,13 @@ bool file_append(File* f, const char* bytes, uint64_t n) {
   return true;
 }
 
+int64_t file_generate(File* f) {
+  if (!f->generate) return 0;
+  bool ok = f->generate(f);
+  f->generate = nullptr;
+  return ok ? 0 : -12 /* ENOMEM */;
+}
+
 uint64_t file_read_synthetic(const File* f, uint64_t offset, char* out, uint64_t n) {
   if (offset >= f->size) return 0;
   if (n > f->size - offset) n = f->size - offset;

@@ -14,7 +14,6 @@ enum class FileKind : uint8_t {
   kZero,       // /dev/zero
   kFull,       // /dev/full
   kRandom,     // /dev/random, /dev/urandom
-  kConsole,    // /dev/tty: reads standard input, writes standard output
   kPipe,       // one end of an in-guest pipe
   kSynthetic,  // generated contents (/proc files), snapshotted at open
 };
@@ -29,7 +28,9 @@ struct File {
   uint32_t flags = 0;    // status flags from open (O_ACCMODE, O_APPEND, O_NONBLOCK, ...)
   uint64_t handle = 0;   // kHost: the monitor's handle
   char* path = nullptr;  // the absolute guest path it was opened by (kmalloc'd)
-  // kSynthetic: contents (a chain of heap chunks) and position.
+  // kSynthetic: contents (a chain of heap chunks, generated on first use) and
+  // position.
+  bool (*generate)(File*) = nullptr;
   Chunk* data = nullptr;
   uint64_t size = 0;
   uint64_t offset = 0;
@@ -44,8 +45,10 @@ void file_get(File* f);
 // Drops a reference; the last one closes the host handle or pipe end.
 void file_put(File* f);
 
-// Synthetic contents: append (false when out of memory) and read at an offset.
+// Synthetic contents: append (false when out of memory), generate if not yet
+// done (-ENOMEM), and read at an offset.
 bool file_append(File* f, const char* bytes, uint64_t n);
+int64_t file_generate(File* f);
 uint64_t file_read_synthetic(const File* f, uint64_t offset, char* out, uint64_t n);
 
 }  // namespace burrow::kernel::fs

@@ -9,10 +9,15 @@ namespace burrow::kernel::fs {
 
 inline constexpr size_t kPathMax = 4096;  // PATH_MAX, including the NUL
 
+// What the program's last component was: rmdir("d/.") and unlink("d/..") fail in
+// ways that depend on it, after the name itself has been resolved away.
+enum class LastComponent : uint8_t { kName, kDot, kDotDot, kRoot };
+
 struct ResolvedPath {
-  char path[kPathMax];
+  char path[kPathMax];  // absolute; ends with "/" when the program's path did
   size_t length;
   bool trailing_slash;  // "dir/": the object must be a directory
+  LastComponent last;
 };
 
 void path_init(const char* cwd);

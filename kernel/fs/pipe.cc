@@ -10,13 +10,32 @@
 namespace burrow::kernel::fs {
 
 struct Pipe {
-  static constexpr uint64_t kCapacity = 4096 - 64;  // one heap page: PIPE_BUF fits
+  static constexpr uint64_t kCapacity = kPipeCapacity;
+  static constexpr uint64_t kPage = 4096;
   uint32_t readers = 1;
   uint32_t writers = 1;
   uint64_t head = 0;  // next byte to read
   uint64_t used = 0;
-  char ring[kCapacity];
+  // The ring, a heap page at a time (the heap hands out at most a page).
+  char* pages[kCapacity / kPage] = {};
 };
+
+namespace {
+
+// The longest run of the ring starting at `pos` that stays inside one page.
+uint64_t page_run(uint64_t pos, uint64_t n) {
+  uint64_t left = Pipe::kPage - pos % Pipe::kPage;
+  return n < left ? n : left;
+}
+
+char* at(Pipe* p, uint64_t pos) { return p->pages[pos / Pipe::kPage] + pos % Pipe::kPage; }
+
+void free_pages(Pipe* p) {
+  for (char* page : p->pages)
+    if (page) kfree(page, Pipe::kPage);
+}
+
+}  // namespace
 
 namespace {
 constexpr uint32_t kNonBlock = 04000;
@@ -25,11 +44,19 @@ constexpr uint32_t kNonBlock = 04000;
 int64_t pipe_create(uint32_t flags, File** read_end, File** write_end) {
   Pipe* p = knew<Pipe>();
   if (!p) return -ENOMEM;
+  for (char*& page : p->pages) {
+    if (!(page = static_cast<char*>(kmalloc(Pipe::kPage)))) {
+      free_pages(p);
+      kdelete(p);
+      return -ENOMEM;
+    }
+  }
   File* r = file_new(FileKind::kPipe, 0 /* O_RDONLY */ | (flags & kNonBlock), nullptr);
   File* w = file_new(FileKind::kPipe, 1 /* O_WRONLY */ | (flags & kNonBlock), nullptr);
   if (!r || !w) {
     if (r) kdelete(r);
     if (w) kdelete(w);
+    free_pages(p);
     kdelete(p);
     return -ENOMEM;
   }
@@ -50,10 +77,8 @@ int64_t pipe_read(File* f, char* buf, uint64_t n) {
   }
   uint64_t done = 0;
   while (done < n && p->used) {
-    uint64_t chunk = Pipe::kCapacity - p->head;
-    if (chunk > p->used) chunk = p->used;
-    if (chunk > n - done) chunk = n - done;
-    memcpy(buf + done, p->ring + p->head, chunk);
+    uint64_t chunk = page_run(p->head, p->used < n - done ? p->used : n - done);
+    memcpy(buf + done, at(p, p->head), chunk);
     p->head = (p->head + chunk) % Pipe::kCapacity;
     p->used -= chunk;
     done += chunk;
@@ -72,10 +97,9 @@ int64_t pipe_write(File* f, const char* buf, uint64_t n) {
   uint64_t done = 0;
   while (done < n && p->used < Pipe::kCapacity) {
     uint64_t tail = (p->head + p->used) % Pipe::kCapacity;
-    // Free space runs to the end of the ring, or up to the unread bytes if wrapped.
-    uint64_t chunk = tail >= p->head ? Pipe::kCapacity - tail : p->head - tail;
-    if (chunk > n - done) chunk = n - done;
-    memcpy(p->ring + tail, buf + done, chunk);
+    uint64_t space = Pipe::kCapacity - p->used;
+    uint64_t chunk = page_run(tail, space < n - done ? space : n - done);
+    memcpy(at(p, tail), buf + done, chunk);
     p->used += chunk;
     done += chunk;
   }
@@ -89,7 +113,10 @@ void pipe_release(Pipe* p, bool write_end) {
     --p->writers;
   else
     --p->readers;
-  if (p->readers == 0 && p->writers == 0) kdelete(p);
+  if (p->readers == 0 && p->writers == 0) {
+    free_pages(p);
+    kdelete(p);
+  }
 }
 
 }  // namespace burrow::kernel::fs

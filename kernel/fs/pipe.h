@@ -8,6 +8,9 @@ namespace burrow::kernel::fs {
 struct Pipe;
 struct File;
 
+// Linux's default pipe size (16 pages).
+inline constexpr uint64_t kPipeCapacity = 65536;
+
 // Makes both ends (O_NONBLOCK and O_CLOEXEC-free status flags in `flags`); -errno.
 int64_t pipe_create(uint32_t flags, File** read_end, File** write_end);
 // Bytes moved, or -EAGAIN (empty/full and non-blocking), -EPIPE (no reader), or 0

@@ -21,10 +21,11 @@ struct Device {
   FileKind kind;
   uint32_t major, minor;
 };
+// /dev/tty is not here: the monitor opens the user's terminal for it.
 constexpr Device kDevices[] = {
-    {"/dev/null", FileKind::kNull, 1, 3},       {"/dev/zero", FileKind::kZero, 1, 5},
-    {"/dev/full", FileKind::kFull, 1, 7},       {"/dev/random", FileKind::kRandom, 1, 8},
-    {"/dev/urandom", FileKind::kRandom, 1, 9},  {"/dev/tty", FileKind::kConsole, 5, 0},
+    {"/dev/null", FileKind::kNull, 1, 3},      {"/dev/zero", FileKind::kZero, 1, 5},
+    {"/dev/full", FileKind::kFull, 1, 7},      {"/dev/random", FileKind::kRandom, 1, 8},
+    {"/dev/urandom", FileKind::kRandom, 1, 9},
 };
 
 bool equals(const ResolvedPath& p, const char* s) { return strcmp_eq(p.path, s); }
@@ -71,6 +72,29 @@ int aliased_fd(const char* path) {
   if (int fd = fd_number(path, "/dev/fd/"); fd >= 0) return fd;
   if (const char* rest = proc_self_rest(path)) return fd_number(rest, "/fd/");
   return -1;
+}
+
+// Replaces the path with `target` (absolute, normalized).
+bool rewrite(ResolvedPath& p, const char* target) {
+  size_t n = strlen(target);
+  if (n + 1 > sizeof(p.path)) return false;
+  memcpy(p.path, target, n + 1);
+  p.length = n;
+  p.trailing_slash = false;
+  p.last = LastComponent::kName;
+  return true;
+}
+
+// For links into the real file system: the path they point at, or nullptr.
+const char* link_target(const char* path) {
+  const char* rest = proc_self_rest(path);
+  if (rest && strcmp_eq(rest, "/exe")) return boot_info().exe_path;
+  if (rest && strcmp_eq(rest, "/cwd")) return cwd();
+  if (rest && strcmp_eq(rest, "/root")) return "/";
+  int fd = aliased_fd(path);
+  if (fd < 0) return nullptr;
+  File* f = fd_get(fd);
+  return f && f->kind == FileKind::kHost && f->path ? f->path : nullptr;
 }
 
 void describe_fd(const File* f, Writer& w) {
@@ -186,6 +210,14 @@ bool under(const char* path, const char* dir) {
   return memcmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+// The host's kernel interfaces and device nodes: the guest has its own /proc, and
+// of /dev only what it serves (plus /dev/shm, ordinary shared memory on tmpfs).
+bool hidden(const char* path) {
+  if (under(path, "/proc") || under(path, "/sys")) return true;
+  return under(path, "/dev") && !strcmp_eq(path, "/dev") && !strcmp_eq(path, "/dev/") && !under(path, "/dev/shm") &&
+         !strcmp_eq(path, "/dev/tty");
+}
+
 void fill_stat(Stat* st, uint32_t mode, uint64_t rdev, uint64_t ino) {
   *st = Stat{};
   st->dev = kProcDev;
@@ -207,15 +239,16 @@ uint64_t makedev(uint32_t major, uint32_t minor) {
 
 }  // namespace
 
-int64_t open_special(const ResolvedPath& p, uint32_t flags, File** out) {
+int64_t open_special(ResolvedPath& p, uint32_t flags, File** out) {
   for (const auto& d : kDevices) {
     if (!equals(p, d.path)) continue;
     *out = file_new(d.kind, flags, d.path);
     return *out ? 1 : -ENOMEM;
   }
+  if (const char* target = link_target(p.path)) return rewrite(p, target) ? 0 : -ENAMETOOLONG;
   if (int fd = aliased_fd(p.path); fd >= 0) {
-    // NOTE: Linux reopens the file behind the link; sharing the description is
-    // the same for pipes and terminals, and differs only in the file offset.
+    // A pipe, a device or inherited stdio: nothing to reopen, so the new
+    // descriptor shares the description (Linux's reopen differs only in offset).
     File* f = fd_get(fd);
     if (!f) return -ENOENT;
     file_get(f);
@@ -226,16 +259,19 @@ int64_t open_special(const ResolvedPath& p, uint32_t flags, File** out) {
     File* f = file_new(FileKind::kSynthetic, flags, p.path);
     if (!f) return -ENOMEM;
     f->is_dir = pf->directory;
-    if (!pf->generate(f)) {
-      file_put(f);
-      return -ENOMEM;
-    }
+    f->generate = pf->generate;
     *out = f;
     return 1;
   }
-  if (proc_self_rest(p.path) && equals(p, "/proc/self/exe")) return 0;
-  if (under(p.path, "/proc") || under(p.path, "/sys")) return -ENOENT;
+  if (hidden(p.path)) return -ENOENT;
   return 0;
+}
+
+const char* special_dir_link(const char* path) {
+  if (!proc_self_rest(path) && !under(path, "/dev/fd")) return nullptr;
+  const char* target = link_target(path);
+  if (!target || target == boot_info().exe_path) return nullptr;
+  return target;
 }
 
 int64_t readlink_special(const ResolvedPath& p, char* out, uint64_t cap) {
@@ -245,6 +281,8 @@ int64_t readlink_special(const ResolvedPath& p, char* out, uint64_t cap) {
     w.str(boot_info().exe_path);
   } else if (rest && strcmp_eq(rest, "/cwd")) {
     w.str(cwd());
+  } else if (rest && strcmp_eq(rest, "/root")) {
+    w.str("/");
   } else if (rest && strcmp_eq(rest, "")) {
     w.dec(boot_info().pid);
   } else if (int fd = aliased_fd(p.path); fd >= 0 && rest) {
@@ -264,8 +302,9 @@ int64_t readlink_special(const ResolvedPath& p, char* out, uint64_t cap) {
   return 1;
 }
 
-int64_t stat_special(const ResolvedPath& p, void* out) {
+int64_t stat_special(ResolvedPath& p, void* out) {
   auto* st = static_cast<Stat*>(out);
+  if (const char* target = link_target(p.path)) return rewrite(p, target) ? 0 : -ENAMETOOLONG;
   for (const auto& d : kDevices) {
     if (!equals(p, d.path)) continue;
     fill_stat(st, kIfChr | 0666, makedev(d.major, d.minor), d.minor);
@@ -277,7 +316,6 @@ int64_t stat_special(const ResolvedPath& p, void* out) {
     if (!f) return -ENOENT;
     return fstat_special(f, out);
   }
-  if (rest && (strcmp_eq(rest, "/exe") || strcmp_eq(rest, "/cwd"))) return 0;  // follows to a real file
   if (const ProcFile* pf = find_proc(p.path)) {
     fill_stat(st, pf->directory ? kIfDir | 0500 : kIfReg | 0444, 0, 2);
     return 1;
@@ -287,7 +325,7 @@ int64_t stat_special(const ResolvedPath& p, void* out) {
     if (rest && *rest) return -ENOENT;
     return 1;
   }
-  if (under(p.path, "/proc") || under(p.path, "/sys")) return -ENOENT;
+  if (hidden(p.path)) return -ENOENT;
   return 0;
 }
 

@@ -23,7 +23,7 @@ using fs::FileKind;
 
 // ABI: asm-generic/fcntl.h
 constexpr uint32_t kAccMode = 3, kRdOnly = 0, kWrOnly = 1, kNonBlock = 04000, kAppend = 02000,
-                   kCloexec = 02000000, kLargeFile = 0100000;
+                   kCloexec = 02000000, kPath = 010000000;
 constexpr int kSigPipe = 13;
 
 // A read prepares (maps) at most this much of the program's buffer per call, so a
@@ -31,8 +31,9 @@ constexpr int kSigPipe = 13;
 constexpr uint64_t kMaxChunk = 1 << 20;
 constexpr uint64_t kMaxRw = 0x7ffff000;  // MAX_RW_COUNT
 
-bool readable(const File* f) { return (f->flags & kAccMode) != kWrOnly; }
-bool writable(const File* f) { return (f->flags & kAccMode) != kRdOnly; }
+// An O_PATH descriptor only names a file: no data moves through it.
+bool readable(const File* f) { return !(f->flags & kPath) && (f->flags & kAccMode) != kWrOnly; }
+bool writable(const File* f) { return !(f->flags & kPath) && (f->flags & kAccMode) != kRdOnly; }
 
 int64_t host_op(FileOp op, const File* f, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0) {
   return hypercall(Hypercall::kFileOp, static_cast<uint64_t>(op), f->handle, a, b, c);
@@ -51,8 +52,6 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
     case FileKind::kHost:
       return offset < 0 ? hypercall(Hypercall::kRead, f->handle, buf, n)
                         : hypercall(Hypercall::kPread, f->handle, buf, n, static_cast<uint64_t>(offset));
-    case FileKind::kConsole:
-      return hypercall(Hypercall::kRead, 0, buf, n);
     case FileKind::kNull:
       return 0;
     case FileKind::kZero:
@@ -65,6 +64,7 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
       if (offset >= 0) return -ESPIPE;
       return fs::pipe_read(f, out, n);
     case FileKind::kSynthetic: {
+      if (int64_t e = fs::file_generate(f); e < 0) return e;
       uint64_t at = offset < 0 ? f->offset : static_cast<uint64_t>(offset);
       uint64_t got = fs::file_read_synthetic(f, at, out, n);
       if (offset < 0) f->offset += got;
@@ -84,9 +84,6 @@ int64_t write_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
     case FileKind::kHost:
       r = offset < 0 ? hypercall(Hypercall::kWrite, f->handle, buf, n)
                      : hypercall(Hypercall::kPwrite, f->handle, buf, n, static_cast<uint64_t>(offset));
-      break;
-    case FileKind::kConsole:
-      r = hypercall(Hypercall::kWrite, 1, buf, n);
       break;
     case FileKind::kNull:
     case FileKind::kZero:
@@ -301,7 +298,7 @@ int64_t sys_fcntl(int fd, int cmd, uint64_t arg) {
       if (!UserPtr<char>(arg).prepare(32 /* struct flock */, cmd == kGetLk || cmd == kOfdGetLk)) return -EFAULT;
       return host_op(FileOp::kLock, f, static_cast<uint64_t>(cmd), arg);
     case kGetPipeSz:
-      return f->kind == FileKind::kPipe ? 4096 - 64 : -EBADF;
+      return f->kind == FileKind::kPipe ? static_cast<int64_t>(fs::kPipeCapacity) : -EBADF;
     case kSetPipeSz:
       return f->kind == FileKind::kPipe ? unsupported("F_SETPIPE_SZ") : -EBADF;
     default:
@@ -334,13 +331,12 @@ int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg) {
     default:
       break;
   }
-  if (f->kind != FileKind::kHost && f->kind != FileKind::kConsole) return -ENOTTY;
-  uint64_t handle = f->kind == FileKind::kConsole ? 0 : f->handle;
+  if (f->kind != FileKind::kHost) return -ENOTTY;
   // ABI: TCGETS fills the kernel's 36-byte struct termios; TIOCGWINSZ a winsize.
   uint64_t size = request == kTcgets ? 36 : request == kTiocgwinsz ? 8 : request == kFionread ? 4 : 0;
   if (size == 0) return -ENOTTY;
   if (!UserPtr<char>(arg).prepare(size, true)) return -EFAULT;
-  return hypercall(Hypercall::kIoctl, handle, request, arg);
+  return hypercall(Hypercall::kIoctl, f->handle, request, arg);
 }
 
 int64_t sys_flock(int fd, int operation) {
@@ -429,6 +425,7 @@ namespace {
 
 // linux_dirent64 records for a synthetic directory: ".", "..", then its names.
 int64_t getdents_synthetic(File* f, uint64_t buf, uint64_t count) {
+  if (int64_t e = fs::file_generate(f); e < 0) return e;
   if (!UserPtr<char>(buf).prepare(count, true)) return -EFAULT;
   // SAFETY: prepare() checked [buf, buf+count).
   char* out = reinterpret_cast<char*>(buf);
@@ -499,6 +496,8 @@ int64_t copy_loop(File* in, File* out, uint64_t count, int64_t* in_offset) {
                                        static_cast<uint64_t>(*in_offset));
     else if (in->kind == FileKind::kPipe)
       got = fs::pipe_read(in, page, want);
+    else if (in->kind == FileKind::kSynthetic && (got = fs::file_generate(in)) < 0)
+      ;
     else if (in->kind == FileKind::kSynthetic)
       got = static_cast<int64_t>(fs::file_read_synthetic(in, *in_offset < 0 ? in->offset : static_cast<uint64_t>(*in_offset), page, want));
     else if (in->kind == FileKind::kNull)
@@ -557,9 +556,10 @@ int64_t sys_copy_file_range(int fd_in, uint64_t off_in, int fd_out, uint64_t off
   if (flags) return -EINVAL;
   if (!readable(in) || !writable(out)) return -EBADF;
   if (in->kind != FileKind::kHost || out->kind != FileKind::kHost) return -EINVAL;
-  if (off_out) return unsupported("copy_file_range with an output offset");
   if (off_in && !UserPtr<int64_t>(off_in).prepare(1, true)) return -EFAULT;
-  return host_op(FileOp::kCopyRange, out, in->handle, off_in, len);
+  if (off_out && !UserPtr<int64_t>(off_out).prepare(1, true)) return -EFAULT;
+  return hypercall(Hypercall::kFileOp, static_cast<uint64_t>(FileOp::kCopyRange), out->handle, in->handle, off_in,
+                   len, off_out);
 }
 
 }  // namespace burrow::kernel

@@ -19,6 +19,7 @@ using abi::Hypercall;
 using abi::PathOp;
 using fs::File;
 using fs::FileKind;
+using fs::LastComponent;
 using fs::ResolvedPath;
 
 // ABI: asm-generic/fcntl.h, linux/fcntl.h
@@ -50,7 +51,7 @@ int64_t path_op2(PathOp op, const char* p1, uint64_t len1, const ResolvedPath& p
 }
 
 // stat or lstat of a resolved path into a kernel Stat.
-int64_t stat_path(const ResolvedPath& p, bool follow, fs::Stat* st) {
+int64_t stat_path(ResolvedPath& p, bool follow, fs::Stat* st) {
   int64_t r = fs::stat_special(p, st);
   if (r == 0) r = path_op(follow ? PathOp::kStat : PathOp::kLstat, p, va(st));
   if (r < 0) return r;
@@ -88,9 +89,9 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
   auto flags = static_cast<uint32_t>(flags_in);
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(dirfd, path, &p); r < 0) return r;
-  if (p.trailing_slash) {
+  if (p.trailing_slash || p.last != LastComponent::kName) {
     if (flags & kCreat) return -EISDIR;
-    flags |= kDirectory;
+    if (p.trailing_slash) flags |= kDirectory;
   }
   if (flags & (kCreat | kTmpFile)) mode = mode & 07777 & ~umask_value();
   // 64-bit opens always carry O_LARGEFILE; F_GETFL shows it.
@@ -99,8 +100,11 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
   int64_t r = fs::open_special(p, status, &f);
   if (r < 0) return r;
   if (r == 0) {
-    if (flags & kPath) return unsupported("O_PATH descriptors");
-    int64_t h = hypercall(Hypercall::kOpen, va(p.path), p.length, flags & ~kCloexec, mode);
+    // The running program's own file cannot be opened for writing.
+    if ((flags & 3) != 0 && !(flags & kPath) && strcmp_eq(p.path, boot_info().exe_path)) return -ETXTBSY;
+    // For a directory the monitor overwrites the path with its canonical form,
+    // which is what later dirfd-relative lookups and getcwd must start from.
+    int64_t h = hypercall(Hypercall::kOpen, va(p.path), p.length, flags & ~kCloexec, mode, va(p.path));
     if (h < 0) return h;
     f = fs::file_new(FileKind::kHost, status, p.path);
     if (!f) {
@@ -184,7 +188,7 @@ int64_t sys_mkdirat(int dirfd, uint64_t path, uint32_t mode) {
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(dirfd, path, &p); r < 0) return r;
   fs::Stat st;
-  if (fs::stat_special(p, &st) != 0) return -EEXIST;
+  if (p.last != LastComponent::kName || fs::stat_special(p, &st) != 0) return -EEXIST;
   return path_op(PathOp::kMkdir, p, mode & 07777 & ~umask_value());
 }
 
@@ -195,6 +199,7 @@ int64_t sys_mknodat(int dirfd, uint64_t path, uint32_t mode, uint64_t dev) {
   if (type != 0 && type != fs::kIfReg && type != fs::kIfIfo) return -EPERM;  // devices need CAP_MKNOD
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(dirfd, path, &p); r < 0) return r;
+  if (p.last != LastComponent::kName) return -EEXIST;
   return path_op(PathOp::kMknod, p, type | (mode & 07777 & ~umask_value()), dev);
 }
 
@@ -204,6 +209,14 @@ int64_t sys_unlinkat(int dirfd, uint64_t path, int flags) {
   if (flags & ~kAtRemovedir) return -EINVAL;
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(dirfd, path, &p); r < 0) return r;
+  // Linux refuses "." and ".." by what was written, before looking anything up.
+  if (flags & kAtRemovedir) {
+    if (p.last == LastComponent::kDot) return -EINVAL;
+    if (p.last == LastComponent::kDotDot) return -ENOTEMPTY;
+    if (p.last == LastComponent::kRoot) return -EBUSY;
+  } else if (p.last != LastComponent::kName) {
+    return -EISDIR;
+  }
   return path_op((flags & kAtRemovedir) ? PathOp::kRmdir : PathOp::kUnlink, p);
 }
 
@@ -214,6 +227,7 @@ int64_t sys_renameat2(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t new
   ResolvedPath from, to;
   if (int64_t r = fs::resolve_user_path(olddirfd, oldpath, &from); r < 0) return r;
   if (int64_t r = fs::resolve_user_path(newdirfd, newpath, &to); r < 0) return r;
+  if (from.last != LastComponent::kName || to.last != LastComponent::kName) return -EBUSY;
   return path_op2(PathOp::kRename, from.path, from.length, to, flags);
 }
 
@@ -228,6 +242,7 @@ int64_t sys_linkat(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpat
   ResolvedPath from, to;
   if (int64_t r = fs::resolve_user_path(olddirfd, oldpath, &from); r < 0) return r;
   if (int64_t r = fs::resolve_user_path(newdirfd, newpath, &to); r < 0) return r;
+  if (to.last != LastComponent::kName) return -EEXIST;
   return path_op2(PathOp::kLink, from.path, from.length, to, static_cast<uint64_t>(flags));
 }
 
@@ -240,6 +255,7 @@ int64_t sys_symlinkat(uint64_t target, int newdirfd, uint64_t linkpath) {
   if (n == 0) return -ENOENT;
   ResolvedPath to;
   if (int64_t r = fs::resolve_user_path(newdirfd, linkpath, &to); r < 0) return r;
+  if (to.last != LastComponent::kName) return -EEXIST;
   return path_op2(PathOp::kSymlink, raw, static_cast<uint64_t>(n), to);
 }
 
@@ -302,12 +318,17 @@ int64_t sys_chdir(uint64_t path) {
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(kAtFdcwd, path, &p); r < 0) return r;
   fs::Stat st;
-  if (int64_t r = stat_path(p, true, &st); r < 0) return r;
-  if ((st.mode & fs::kIfMt) != fs::kIfDir) return -ENOTDIR;
-  if (fs::stat_special(p, &st) == 0) {
-    if (int64_t r = path_op(PathOp::kAccess, p, 1 /* X_OK */, 0); r < 0) return r;
+  int64_t special = fs::stat_special(p, &st);
+  if (special < 0) return special;
+  if (special > 0) {
+    if ((st.mode & fs::kIfMt) != fs::kIfDir) return -ENOTDIR;
+    return fs::set_cwd(p.path);
   }
-  return fs::set_cwd(p.path);
+  // The monitor checks it is a directory we may search and answers with its
+  // canonical path (symlinks resolved), which is what getcwd shows.
+  char canonical[fs::kPathMax];
+  if (int64_t r = path_op(PathOp::kChdir, p, va(canonical)); r < 0) return r;
+  return fs::set_cwd(canonical);
 }
 
 int64_t sys_fchdir(int fd) {

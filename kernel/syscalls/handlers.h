@@ -114,6 +114,8 @@ int64_t sys_rseq(uint64_t rseq, uint32_t len, int flags, uint32_t sig);
 int64_t sys_arch_prctl(int code, uint64_t addr);
 int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask);
 int64_t sys_sched_yield();
+int64_t sys_wait4(int pid, uint64_t status, int options, uint64_t rusage);
+int64_t sys_waitid(int which, int id, uint64_t info, int options, uint64_t rusage);
 int64_t sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
 
 // signal.cc — dispositions and masks (delivery comes later), kill of oneself.

@@ -81,6 +81,20 @@ int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask) {
 
 int64_t sys_sched_yield() { return 0; }
 
+// A unikernel process never has children (fork is not offered), so every wait
+// finds none, exactly as on Linux for a process without children.
+int64_t sys_wait4(int, uint64_t, int options, uint64_t) {
+  constexpr int kKnown = 0x1 | 0x2 | 0x8 | 0x40000000 | 0x20000000 | 0x80000000;  // WNOHANG WUNTRACED WCONTINUED __W*
+  return (options & ~kKnown) ? -EINVAL : -ECHILD;
+}
+
+int64_t sys_waitid(int which, int, uint64_t, int options, uint64_t) {
+  if (which < 0 || which > 3) return -EINVAL;  // P_ALL P_PID P_PGID P_PIDFD
+  constexpr int kKnown = 0x1 | 0x2 | 0x4 | 0x8 | 0x01000000 | 0x40000000 | 0x20000000 | 0x80000000;
+  if ((options & ~kKnown) || !(options & (0x2 | 0x4 | 0x8))) return -EINVAL;  // needs WEXITED/WSTOPPED/WCONTINUED
+  return -ECHILD;
+}
+
 int64_t sys_prctl(int option, uint64_t arg2, uint64_t, uint64_t, uint64_t) {
   // ABI: linux/prctl.h
   constexpr int kSetPdeathsig = 1, kGetPdeathsig = 2, kGetDumpable = 3, kSetDumpable = 4, kSetName = 15,

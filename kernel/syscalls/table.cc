@@ -27,7 +27,7 @@ namespace {
   /* process.cc */                                                                                       \
   X(exit) X(exit_group) X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid)       \
   X(getpgrp) X(set_tid_address) X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity)          \
-  X(sched_yield) X(prctl)                                                                                \
+  X(sched_yield) X(prctl) X(wait4) X(waitid)                                                                                \
   /* signal.cc */                                                                                        \
   X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
   /* time.cc */                                                                                          \

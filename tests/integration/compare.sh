@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs PROGRAM natively and under Burrow and diffs stdout, stderr and exit status.
+# Runs PROGRAM natively and under Burrow and diffs stdout, stderr and exit status,
+# and with --tree/--setup/--check-tree the files each run leaves behind.
 #
 # Usage: compare.sh [OPTIONS] -- PROGRAM [ARGS...]
+#        compare.sh [OPTIONS] --script SCRIPT
 #   --stdin FILE          feed FILE to both runs on stdin (default: /dev/null)
 #   --burrow-args "ARGS"  extra options for `burrow run`, split on whitespace
 #                         (e.g. "--memory 64M"); values cannot contain spaces
@@ -14,6 +16,29 @@
 #                         followed by exactly one line starting with "burrow: "
 #   --stderr-grep ERE     instead of comparing stderr, require a line of burrow's
 #                         stderr to match ERE (repeatable; used for --strace)
+#   --tree DIR            copy DIR's contents (cp -a: modes, times, links) into
+#                         each run's fresh working directory, and compare the
+#                         two working directories after the runs (--check-tree)
+#   --setup SCRIPT        run the bash SCRIPT (with set -e) in each fresh working
+#                         directory before the run, after --tree; implies
+#                         --check-tree. Use it for what cp -a cannot make (fixed
+#                         times with touch -d, copies of test programs)
+#   --check-tree          after both runs, compare the working directories: every
+#                         entry's path, type, permission bits, link count, owner,
+#                         size and SHA-256 of files, symlink targets, and which
+#                         paths are hard links of each other (never times or
+#                         inode numbers); report a unified diff of the listings
+#   --script SCRIPT       instead of one PROGRAM, run the bash SCRIPT in the
+#                         working directory (stdin, stdout, stderr and status
+#                         compared as for a program). SCRIPT runs every program
+#                         through RUN, so each runs in its own VM and pipes
+#                         between them are on the host:
+#                           RUN [BURROW-OPTIONS... --] PROGRAM [ARGS...]
+#                         natively runs PROGRAM ARGS (BURROW-OPTIONS ignored),
+#                         under Burrow `burrow run --burrow-args BURROW-OPTIONS
+#                         -- PROGRAM ARGS`. $MODE is "native" or "burrow".
+#                         Bash runs SCRIPT with pipefail and exports PWD,
+#                         SHLVL and _ to the programs, in both modes.
 #   --kvm-check           only check that /dev/kvm is usable (exit 0 or 77)
 #
 # Environment: BURROW, the path of build/burrow.
@@ -31,7 +56,9 @@ readonly kBaseEnv=(PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C)
 
 usage() {
   echo "usage: compare.sh [--stdin FILE] [--burrow-args \"ARGS\"] [--env K=V]... [--native-env K=V]..." >&2
-  echo "                  [--native-clear-env] [--signal] [--stderr-grep ERE]... -- PROGRAM [ARGS...]" >&2
+  echo "                  [--native-clear-env] [--signal] [--stderr-grep ERE]..." >&2
+  echo "                  [--tree DIR] [--setup SCRIPT] [--check-tree] -- PROGRAM [ARGS...]" >&2
+  echo "       compare.sh [OPTIONS] --script SCRIPT" >&2
   echo "       compare.sh --kvm-check" >&2
   exit 2
 }
@@ -63,6 +90,11 @@ native_env=()
 native_clear_env=0
 signal_mode=0
 stderr_greps=()
+tree_dir=
+setup_script=
+check_tree=0
+script=
+script_mode=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --stdin) [[ $# -ge 2 ]] || usage; stdin_file=$2; shift 2 ;;
@@ -72,27 +104,49 @@ while [[ $# -gt 0 ]]; do
     --native-clear-env) native_clear_env=1; shift ;;
     --signal) signal_mode=1; shift ;;
     --stderr-grep) [[ $# -ge 2 ]] || usage; stderr_greps+=("$2"); shift 2 ;;
+    --tree) [[ $# -ge 2 ]] || usage; tree_dir=$2; check_tree=1; shift 2 ;;
+    --setup) [[ $# -ge 2 ]] || usage; setup_script=$2; check_tree=1; shift 2 ;;
+    --check-tree) check_tree=1; shift ;;
+    --script) [[ $# -ge 2 ]] || usage; script=$2; script_mode=1; shift 2 ;;
     --kvm-check) skip_if_no_kvm; echo "/dev/kvm is usable"; exit 0 ;;
     --) shift; break ;;
     *) echo "compare.sh: unknown option '$1'" >&2; usage ;;
   esac
 done
-[[ $# -ge 1 ]] || usage
 if [[ $signal_mode -eq 1 && ${#stderr_greps[@]} -gt 0 ]]; then
   echo "compare.sh: --signal and --stderr-grep cannot be combined" >&2
   exit 2
 fi
 
-program=$1
-shift
-if [[ $program != */* ]]; then
-  resolved=$(command -v -- "$program") || { echo "compare.sh: $program: not found in PATH" >&2; exit 2; }
-  program=$resolved
+if [[ $script_mode -eq 1 ]]; then
+  if [[ $# -gt 0 ]]; then
+    echo "compare.sh: --script takes no PROGRAM" >&2
+    exit 2
+  fi
+  if [[ $signal_mode -eq 1 || $native_clear_env -eq 1 ]]; then
+    echo "compare.sh: --script cannot be combined with --signal or --native-clear-env" >&2
+    exit 2
+  fi
+else
+  [[ $# -ge 1 ]] || usage
+  program=$1
+  shift
+  if [[ $program != */* ]]; then
+    resolved=$(command -v -- "$program") || { echo "compare.sh: $program: not found in PATH" >&2; exit 2; }
+    program=$resolved
+  fi
+  [[ $program == /* ]] || program=$PWD/${program#./}
+  if [[ ! -f $program ]]; then
+    echo "compare.sh: $program does not exist (did the test_programs target build?)" >&2
+    exit 2
+  fi
 fi
-[[ $program == /* ]] || program=$PWD/${program#./}
-if [[ ! -f $program ]]; then
-  echo "compare.sh: $program does not exist (did the test_programs target build?)" >&2
-  exit 2
+if [[ -n $tree_dir ]]; then
+  [[ $tree_dir == /* ]] || tree_dir=$PWD/${tree_dir#./}
+  if [[ ! -d $tree_dir ]]; then
+    echo "compare.sh: --tree $tree_dir is not a directory (did its setup test run?)" >&2
+    exit 2
+  fi
 fi
 [[ $stdin_file == /* ]] || stdin_file=$PWD/${stdin_file#./}
 if [[ ! -r $stdin_file ]]; then
@@ -111,6 +165,20 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/burrow-compare.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/native.cwd" "$work/burrow.cwd"
 
+# Both working directories get the same starting tree before either run.
+for name in native burrow; do
+  if [[ -n $tree_dir ]] && ! cp -a "$tree_dir/." "$work/$name.cwd/"; then
+    echo "compare.sh: cannot copy --tree $tree_dir" >&2
+    exit 2
+  fi
+  if [[ -n $setup_script ]] &&
+      ! (cd "$work/$name.cwd" && env -i "${kBaseEnv[@]}" bash -e -c "$setup_script") >"$work/setup.log" 2>&1; then
+    echo "compare.sh: the --setup script failed in $work/$name.cwd:" >&2
+    cat "$work/setup.log" >&2
+    exit 2
+  fi
+done
+
 # Runs "$@" in $work/NAME.cwd with stdio captured in $work/NAME.{stdout,stderr}
 # and the status in $work/NAME.status.
 run_captured() {
@@ -126,12 +194,50 @@ run_captured() {
   } 2>/dev/null
 }
 
-native_cmd=(env -i "${kBaseEnv[@]}" "${both_env[@]}" "${native_env[@]}" "$program" "$@")
-[[ $native_clear_env -eq 1 ]] && native_cmd=(env -i "$program" "$@")
-burrow_cmd=(env -i "${kBaseEnv[@]}" "${both_env[@]}" "$BURROW" run "${burrow_args[@]}" -- "$program" "$@")
+if [[ $script_mode -eq 1 ]]; then
+  # RUN [BURROW-OPTIONS... --] PROGRAM [ARGS...]; see the usage above.
+  readonly kRunNative='RUN() {
+  if [[ $1 == -* ]]; then
+    while [[ $# -gt 0 && $1 != -- ]]; do shift; done
+    shift
+  fi
+  "$@"
+}'
+  readonly kRunBurrow='RUN() {
+  local options=()
+  if [[ $1 == -* ]]; then
+    while [[ $# -gt 0 && $1 != -- ]]; do options+=("$1"); shift; done
+    shift
+  fi
+  "$COMPARE_BURROW" run "${COMPARE_BURROW_ARGS[@]}" "${options[@]}" -- "$@"
+}'
+  quoted_args=
+  [[ ${#burrow_args[@]} -gt 0 ]] && quoted_args=$(printf '%q ' "${burrow_args[@]}")
+  burrow_prelude="COMPARE_BURROW=$(printf '%q' "$BURROW")
+COMPARE_BURROW_ARGS=($quoted_args)
+MODE=burrow
+$kRunBurrow
+"
+  native_cmd=(env -i "${kBaseEnv[@]}" "${both_env[@]}" "${native_env[@]}"
+              bash -o pipefail -c "MODE=native
+$kRunNative
+$script")
+  burrow_cmd=(env -i "${kBaseEnv[@]}" "${both_env[@]}" bash -o pipefail -c "$burrow_prelude$script")
+else
+  native_cmd=(env -i "${kBaseEnv[@]}" "${both_env[@]}" "${native_env[@]}" "$program" "$@")
+  [[ $native_clear_env -eq 1 ]] && native_cmd=(env -i "$program" "$@")
+  burrow_cmd=(env -i "${kBaseEnv[@]}" "${both_env[@]}" "$BURROW" run "${burrow_args[@]}" -- "$program" "$@")
+fi
 
-echo "native: $(printf '%q ' "${native_cmd[@]}")"
-echo "burrow: $(printf '%q ' "${burrow_cmd[@]}")"
+if [[ $script_mode -eq 1 ]]; then
+  echo "script (RUN is the program natively, \`$(printf '%s ' "$BURROW" run "${burrow_args[@]}")[OPTIONS] --\` under Burrow):"
+  printf '%s\n' "$script" | sed 's/^/    /'
+else
+  echo "native: $(printf '%q ' "${native_cmd[@]}")"
+  echo "burrow: $(printf '%q ' "${burrow_cmd[@]}")"
+fi
+[[ -n $tree_dir ]] && echo "tree: a copy of $tree_dir in each working directory"
+[[ -n $setup_script ]] && printf 'setup (in each working directory):\n%s\n' "$setup_script" | sed '2,$s/^/    /'
 run_captured native "${native_cmd[@]}"
 run_captured burrow "${burrow_cmd[@]}"
 
@@ -215,6 +321,65 @@ elif [[ ${#stderr_greps[@]} -gt 0 ]]; then
 elif ! cmp -s "$work/native.stderr" "$work/burrow.stderr"; then
   show_diff stderr "$work/native.stderr" "$work/burrow.stderr"
   failures+=(stderr)
+fi
+
+# Prints one line per entry of the tree under $1, sorted by path: path, type,
+# permission bits, link count, owner, and for files the size and SHA-256, for
+# symlinks the target, for the second and later names of a hard-linked file the
+# first name. Leaves out times, inode numbers, and sizes of directories (which
+# depend on the history of the directory, not on its contents).
+tree_listing() {
+  (
+    cd "$1" || exit 1
+    declare -A first_name
+    find . -printf '%p\t%y\t%i\t%#m\t%n\t%U:%G\t%s\t%l\n' | LC_ALL=C sort -t $'\t' -k1,1 |
+      while IFS=$'\t' read -r path type inode mode nlink owner size target; do
+        line="$path $type mode=$mode nlink=$nlink owner=$owner"
+        case $type in
+          f)
+            line+=" size=$size sha256=$(sha256sum <"$path" | cut -c1-64)"
+            if [[ $nlink -gt 1 ]]; then
+              first=${first_name[$inode]:-}
+              if [[ -n $first ]]; then line+=" same-file-as=$first"; else first_name[$inode]=$path; fi
+            fi
+            ;;
+          l) line+=" -> $target" ;;
+        esac
+        printf '%s\n' "$line"
+      done
+  )
+}
+
+# Compares the two working directories; shows the listing diff and, for up to
+# three files whose contents differ, the difference.
+compare_trees() {
+  tree_listing "$work/native.cwd" >"$work/native.tree"
+  tree_listing "$work/burrow.cwd" >"$work/burrow.tree"
+  if cmp -s "$work/native.tree" "$work/burrow.tree"; then
+    return 0
+  fi
+  echo "--- the working directory trees differ (path type mode nlink owner size sha256 -> target):"
+  diff -u --label "native tree" --label "burrow tree" "$work/native.tree" "$work/burrow.tree" | head -n 200
+  local shown=0 path
+  while IFS= read -r path; do
+    [[ $shown -lt 3 ]] || break
+    if [[ -f $work/native.cwd/$path && -f $work/burrow.cwd/$path && ! -L $work/native.cwd/$path ]] &&
+        ! cmp -s "$work/native.cwd/$path" "$work/burrow.cwd/$path"; then
+      echo "--- contents of $path differ:"
+      if grep -qI . "$work/native.cwd/$path" 2>/dev/null || [[ ! -s $work/native.cwd/$path ]]; then
+        diff -u -a --label "native $path" --label "burrow $path" \
+          "$work/native.cwd/$path" "$work/burrow.cwd/$path" | head -n 40
+      else
+        cmp "$work/native.cwd/$path" "$work/burrow.cwd/$path" 2>&1 | sed "s|$work/||g"
+      fi
+      shown=$((shown + 1))
+    fi
+  done < <(cd "$work/native.cwd" && find . -type f | LC_ALL=C sort)
+  return 1
+}
+
+if [[ $check_tree -eq 1 ]] && ! compare_trees; then
+  failures+=(tree)
 fi
 
 if [[ $signal_mode -eq 0 && $native_status -gt 128 && $native_status -lt 160 &&

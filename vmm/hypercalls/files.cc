@@ -2,6 +2,8 @@
 // guest could use to reach beyond its handles or its sandbox is refused first.
 #include "hypercalls/files.h"
 
+#include "fs/realpath.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -52,23 +54,42 @@ std::optional<std::string> FileService::guest_path(uint64_t va, uint64_t len) {
   return s;
 }
 
-int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode) {
+int64_t FileService::install(int fd, bool read_only, bool is_dir) {
+  size_t slot = 0;
+  while (slot < handles_.size() && handles_[slot].fd >= 0) ++slot;
+  if (slot == kMaxHandles) {
+    ::close(fd);
+    return -ENFILE;
+  }
+  if (slot == handles_.size()) handles_.emplace_back();
+  handles_[slot] = {fd, read_only, true};
+  return static_cast<int64_t>(slot) | (is_dir ? (int64_t{1} << 32) : 0);
+}
+
+bool FileService::put_canonical(uint64_t buf, const std::string& path) {
+  if (path.size() + 1 > abi::kPathMax) return false;
+  return put(buf, path.c_str(), path.size() + 1);
+}
+
+int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical) {
   auto p = guest_path(path, len);
   if (!p) return len >= PATH_MAX ? -ENAMETOOLONG : -EFAULT;
+  if (*p == "/dev/tty") {
+    // The user's terminal is the VM's console; without one, Linux's answer.
+    int fd = ::open("/dev/tty", (static_cast<int>(flags) & (O_ACCMODE | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    return install(fd, false, false);
+  }
   fs::Opened opened;
   int64_t r = sandbox_.open(*p, static_cast<int>(flags), static_cast<mode_t>(mode & 07777), &opened);
   if (r < 0) return r;
   struct stat st {};
   bool is_dir = ::fstat(opened.host_fd, &st) == 0 && S_ISDIR(st.st_mode);
-  size_t slot = 0;
-  while (slot < handles_.size() && handles_[slot].fd >= 0) ++slot;
-  if (slot == kMaxHandles) {
+  if (is_dir && canonical && !put_canonical(canonical, fs::real_path(sandbox_, *p))) {
     ::close(opened.host_fd);
-    return -ENFILE;
+    return -EFAULT;
   }
-  if (slot == handles_.size()) handles_.emplace_back();
-  handles_[slot] = {opened.host_fd, opened.read_only_mount, true};
-  return static_cast<int64_t>(slot) | (is_dir ? (int64_t{1} << 32) : 0);
+  return install(opened.host_fd, opened.read_only_mount, is_dir);
 }
 
 int64_t FileService::close(uint64_t handle) {
@@ -187,7 +208,7 @@ int64_t FileService::chown_allowed(int fd, uint64_t uid, uint64_t gid) {
 
 int64_t FileService::file_op(const uint64_t* args) {
   auto op = static_cast<FileOp>(args[0]);
-  uint64_t a = args[2], b = args[3], c = args[4];
+  uint64_t a = args[2], b = args[3], c = args[4], d = args[5];
   if (op == FileOp::kSyncAll) {
     ::sync();
     return 0;
@@ -208,11 +229,11 @@ int64_t FileService::file_op(const uint64_t* args) {
       if (a && !get_bytes(a, times, sizeof(times))) return -EFAULT;
       return result(::futimens(h->fd, a ? times : nullptr));
     }
+    // Data operations: a read-only mount only ever yields read-only fds, for
+    // which the host gives Linux's own answer (EBADF, EINVAL).
     case FileOp::kTruncate:
-      if (h->read_only) return -EROFS;
       return result(::ftruncate(h->fd, static_cast<off_t>(a)));
     case FileOp::kAllocate:
-      if (h->read_only) return -EROFS;
       return result(::fallocate(h->fd, static_cast<int>(a), static_cast<off_t>(b), static_cast<off_t>(c)));
     case FileOp::kSync:
       return result(::fsync(h->fd));
@@ -251,11 +272,14 @@ int64_t FileService::file_op(const uint64_t* args) {
       Handle* in = get(a);
       if (!in) return -EBADF;
       if (h->read_only) return -EBADF;
-      loff_t offset = 0;
-      if (b && !get_bytes(b, &offset, sizeof(offset))) return -EFAULT;
-      ssize_t n = ::copy_file_range(in->fd, b ? &offset : nullptr, h->fd, nullptr, std::min(c, kMaxIo), 0);
+      loff_t off_in = 0, off_out = 0;
+      if (b && !get_bytes(b, &off_in, sizeof(off_in))) return -EFAULT;
+      if (d && !get_bytes(d, &off_out, sizeof(off_out))) return -EFAULT;
+      ssize_t n = ::copy_file_range(in->fd, b ? &off_in : nullptr, h->fd, d ? &off_out : nullptr,
+                                    std::min(c, kMaxIo), 0);
       if (n < 0) return -errno;
-      if (b && !put(b, &offset, sizeof(offset))) return -EFAULT;
+      if (b && !put(b, &off_in, sizeof(off_in))) return -EFAULT;
+      if (d && !put(d, &off_out, sizeof(off_out))) return -EFAULT;
       return n;
     }
     default:
@@ -319,6 +343,14 @@ int64_t FileService::path_op(const uint64_t* args) {
       int64_t r = sandbox_.statfs(*path, &st);
       if (r < 0) return r;
       return put(a, &st, sizeof(st)) ? 0 : -EFAULT;
+    }
+    case PathOp::kChdir: {
+      struct stat st {};
+      int64_t r = sandbox_.stat(*path, true, &st);
+      if (r < 0) return r;
+      if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+      if ((r = sandbox_.access(*path, X_OK, 0)) < 0) return r;
+      return put_canonical(a, fs::real_path(sandbox_, *path)) ? 0 : -EFAULT;
     }
     case PathOp::kMknod:
       return sandbox_.mknod(*path, static_cast<mode_t>(a));

@@ -20,7 +20,7 @@ class FileService {
   FileService(const FileService&) = delete;
   ~FileService();
 
-  int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode);
+  int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical);
   int64_t close(uint64_t handle);
   int64_t read(uint64_t handle, uint64_t buf, uint64_t len);
   int64_t write(uint64_t handle, uint64_t buf, uint64_t len);
@@ -31,7 +31,7 @@ class FileService {
   int64_t getdents(uint64_t handle, uint64_t buf, uint64_t len);
   int64_t ioctl(uint64_t handle, uint64_t request, uint64_t arg);
   int64_t get_flags(uint64_t handle);
-  int64_t file_op(const uint64_t* args);  // FileOp, handle, a, b, c
+  int64_t file_op(const uint64_t* args);  // FileOp, handle, a, b, c, d
   int64_t path_op(const uint64_t* args);  // PathOp, path, len, path2, len2, a, b, c
 
  private:
@@ -45,6 +45,8 @@ class FileService {
   bool put(uint64_t va, const void* src, size_t len) { return memory::write_virtual(mem_, cr3_, va, src, len); }
   bool get_bytes(uint64_t va, void* dst, size_t len) { return memory::read_virtual(mem_, cr3_, va, dst, len); }
   int64_t chown_allowed(int fd, uint64_t uid, uint64_t gid);
+  int64_t install(int fd, bool read_only, bool is_dir);
+  bool put_canonical(uint64_t buf, const std::string& path);
 
   const memory::GuestMemory& mem_;
   uint64_t cr3_;

@@ -25,6 +25,7 @@
 #include "loader/elf.h"
 #include "memory/guest_memory.h"
 #include "fs/mounts.h"
+#include "fs/realpath.h"
 #include "fs/sandbox.h"
 #include "run/address_space.h"
 
@@ -44,51 +45,6 @@ Error file_error(const std::string& name, ExitCode code, const std::string& what
   return make_error(code, fmt::format("{}: {}", name, what));
 }
 
-// Joins `rel` to `base` (absolute) and removes ".", ".." and "//" by name, as the
-// guest kernel does for every path it sends.
-std::string normalize(const std::string& base, const std::string& rel) {
-  std::vector<std::string> parts;
-  auto add = [&](const std::string& s) {
-    size_t pos = 0;
-    while (pos <= s.size()) {
-      size_t end = s.find('/', pos);
-      if (end == std::string::npos) end = s.size();
-      std::string c = s.substr(pos, end - pos);
-      if (c == "..") {
-        if (!parts.empty()) parts.pop_back();
-      } else if (!c.empty() && c != ".") {
-        parts.push_back(c);
-      }
-      pos = end + 1;
-    }
-  };
-  if (rel.empty() || rel[0] != '/') add(base);
-  add(rel);
-  std::string out;
-  for (const auto& c : parts) out += "/" + c;
-  return out.empty() ? "/" : out;
-}
-
-// The guest path with every symlink resolved inside the sandbox (what
-// /proc/self/exe shows), or the path itself when a link cannot be read.
-std::string real_path(const fs::Sandbox& sandbox, std::string path) {
-  for (int hops = 0; hops < 40; ++hops) {
-    bool changed = false;
-    for (size_t end = 1; end <= path.size(); ++end) {
-      if (end < path.size() && path[end] != '/') continue;
-      std::string prefix = path.substr(0, end);
-      std::string target;
-      if (sandbox.readlink(prefix, &target) < 0) continue;
-      std::string dir = prefix.substr(0, prefix.rfind('/'));
-      path = normalize(dir.empty() ? "/" : dir, target) + path.substr(end);
-      changed = true;
-      break;
-    }
-    if (!changed) return path;
-  }
-  return path;
-}
-
 // Finds the program inside the VM's file system as execvp would (a PATH search
 // when the name has no slash) and reads it whole.
 Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& name, const std::string& cwd,
@@ -96,13 +52,13 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
   if (name.empty()) return file_error("''", ExitCode::kNotFound, "No such file or directory");
   std::string path;
   if (name.find('/') != std::string::npos) {
-    path = normalize(cwd, name);
+    path = fs::normalize(cwd, name);
   } else {
     for (size_t pos = 0; pos <= search_path.size();) {
       size_t end = search_path.find(':', pos);
       if (end == std::string::npos) end = search_path.size();
       std::string dir = search_path.substr(pos, end - pos);
-      std::string candidate = normalize(cwd, (dir.empty() ? "." : dir) + "/" + name);
+      std::string candidate = fs::normalize(cwd, (dir.empty() ? "." : dir) + "/" + name);
       struct stat st {};
       if (sandbox.stat(candidate, true, &st) == 0 && S_ISREG(st.st_mode) && sandbox.access(candidate, X_OK, 0) == 0) {
         path = candidate;
@@ -140,7 +96,7 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
     done += static_cast<size_t>(n);
   }
   ::close(fd);
-  out.host_path = real_path(sandbox, path);
+  out.host_path = fs::real_path(sandbox, path);
   return out;
 }
 
@@ -368,7 +324,7 @@ Result<int> run(const RunOptions& options) {
   if (!sandbox) return sandbox.error();
   // docker's habit: -w sets the directory; with --root the default is "/"; otherwise
   // the program starts where the user is (mounted read-write at the same path).
-  std::string cwd = options.workdir ? normalize("/", *options.workdir) : options.root ? "/" : host_cwd;
+  std::string cwd = options.workdir ? fs::normalize("/", *options.workdir) : options.root ? "/" : host_cwd;
   std::vector<std::string> envp = build_environment(options);
   std::string search_path = "/usr/local/bin:/usr/bin:/bin";
   for (const auto& e : envp)

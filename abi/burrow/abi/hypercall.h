@@ -47,9 +47,12 @@ enum class Hypercall : uint64_t {
   kOutOfMemory = 14,
   // args: handle → the host file's status flags (fcntl F_GETFL) or -errno.
   kGetFileFlags = 15,
-  // args: guest path, path length, open flags, mode → new handle, with bit 32 set
-  // when it is a directory, or -errno. The path is absolute and normalized (the
-  // guest resolves cwd and dirfds).
+  // args: guest path, path length, open flags, mode, canonical-path buffer →
+  // new handle, with bit 32 set when it is a directory, or -errno. The path is
+  // absolute and normalized (the guest resolves cwd and dirfds). For a directory
+  // the monitor writes its canonical path (symlinks resolved, NUL-terminated, at
+  // most kPathMax bytes) into the buffer when it is not 0. "/dev/tty" is the
+  // user's terminal, if the monitor has one.
   kOpen = 16,
   // args: handle → 0 or -errno.
   kClose = 17,
@@ -60,7 +63,7 @@ enum class Hypercall : uint64_t {
   kSeek = 20,
   // args: handle, buf, len → bytes of linux_dirent64 records or -errno.
   kGetdents = 21,
-  // args: FileOp, handle, a, b, c → result or -errno.
+  // args: FileOp, handle, a, b, c, d → result or -errno.
   kFileOp = 22,
   // args: PathOp, path, path length, path2, path2 length, a, b, c → result or -errno.
   kPathOp = 23,
@@ -80,8 +83,8 @@ enum class FileOp : uint64_t {
   kSetFlags = 10, // a = status flags (O_APPEND | O_NONBLOCK ...)
   kLock = 11,     // a = fcntl command (F_GETLK, F_SETLK, F_SETLKW, F_OFD_*), b = struct flock
   kSendfile = 12, // a = source handle, b = guest loff_t* or 0, c = count → bytes
-  kCopyRange = 13,// a = source handle, b = guest off_in* or 0, c = count; the
-                  // destination offset is the handle's own → bytes
+  kCopyRange = 13,// a = source handle, b = guest off_in* or 0, c = count,
+                  // d = guest off_out* or 0 → bytes
   kSyncAll = 14,  // sync(2): flush every file system the VM can see
 };
 
@@ -104,7 +107,11 @@ enum class PathOp : uint64_t {
   kTruncate = 15, // a = length
   kStatfs = 16,   // a = struct statfs
   kMknod = 17,    // a = mode, b = dev
+  kChdir = 18,    // a = buffer for the canonical path (kPathMax bytes); the path
+                  // must be a directory the program may search
 };
+
+inline constexpr uint64_t kPathMax = 4096;
 
 // The MMIO write that kicks a hypercall carries its number; the request itself is
 // always the calling vCPU's PerCpu::hypercall, whose location the monitor knows.
