@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "lib/writer.h"
 #include "mm/frames.h"
+#include "mm/vma.h"
 #include "syscalls/errno.h"
 #include "uaccess.h"
 
@@ -137,6 +138,34 @@ bool gen_auxv(File* f) {
   return file_append(f, reinterpret_cast<const char*>(b.auxv), b.auxv_count * 16);
 }
 
+// /proc/self/maps from the program's areas, in Linux's format (device and inode
+// are not the host's: 00:00 0).
+bool gen_maps(File* f) {
+  const mm::VmaMap& vmas = mm::program_vmas();
+  char buf[fs::kPathMax + 128];
+  for (uint32_t i = 0; i < vmas.size(); ++i) {
+    const mm::Vma& v = vmas[i];
+    Writer w(buf, sizeof(buf));
+    w.hex(v.start, 8).ch('-').hex(v.end, 8).ch(' ');
+    w.ch(v.prot & mm::kProtRead ? 'r' : '-').ch(v.prot & mm::kProtWrite ? 'w' : '-');
+    w.ch(v.prot & mm::kProtExec ? 'x' : '-').ch(v.flags & mm::kVmaShared ? 's' : 'p').ch(' ');
+    w.hex(v.file ? v.file_offset : 0, 8).str(" 00:00 0");
+    const char* name = v.kind == mm::VmaKind::kBrk     ? "[heap]"
+                       : v.kind == mm::VmaKind::kStack ? "[stack]"
+                       : v.kind == mm::VmaKind::kImage ? boot_info().exe_path
+                       : v.file ? reinterpret_cast<const File*>(v.file)->path
+                                : nullptr;
+    if (name) {
+      // ABI: Linux pads the name to start at column 73 (seq_pad).
+      while (w.size() < 72) w.ch(' ');
+      w.ch(' ').str(name);
+    }
+    w.ch('\n');
+    if (!emit(f, w)) return false;
+  }
+  return true;
+}
+
 bool gen_meminfo(File* f) {
   char buf[512];
   Writer w(buf, sizeof(buf));
@@ -187,7 +216,7 @@ struct ProcFile {
 };
 constexpr ProcFile kProcSelf[] = {
     {"/cmdline", gen_cmdline, false}, {"/environ", gen_environ, false}, {"/auxv", gen_auxv, false},
-    {"/fd", gen_fd_dir, true},
+    {"/maps", gen_maps, false},       {"/fd", gen_fd_dir, true},
 };
 constexpr ProcFile kProcSystem[] = {
     {"/proc/meminfo", gen_meminfo, false},

@@ -1,4 +1,5 @@
-// Demand paging, and the checks every program pointer goes through.
+// Demand paging, stack growth, eager population, and the checks every program
+// pointer goes through.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +8,16 @@ namespace burrow::kernel::mm {
 
 enum class FaultResult { kHandled, kMapError, kAccessError };
 
-// A #PF from the program: map the page if an area allows the access.
+// A #PF from the program: map the page (2 MiB at a time where the area allows it, else
+// 4 KiB with its neighbours) if an area allows the access; grow a grows-down area
+// down to it. Does not return when guest memory is exhausted (the monitor reports it).
 FaultResult handle_page_fault(uint64_t addr, uint64_t error_code);
+
+// Maps every page of [start, end) now (MAP_POPULATE, MADV_POPULATE_*, mlock); areas
+// without access are skipped. False when guest memory ran out (what was mapped stays).
+bool populate(uint64_t start, uint64_t end);
+// True when the page holding va has a frame (mincore).
+bool resident(uint64_t va);
 
 // Ensures [addr, addr+len) lies in areas that allow the access and is mapped, so the
 // personality and the monitor can touch it; false means -EFAULT.
@@ -16,5 +25,8 @@ bool user_prepare(uint64_t addr, uint64_t len, bool write);
 // Length of the NUL-terminated string at addr (at most max); -1 for EFAULT, max when
 // no NUL was found within max bytes.
 int64_t user_strnlen(uint64_t addr, uint64_t max);
+
+// Ends the VM with the monitor's "out of guest memory" report (exit status 137).
+[[noreturn]] void out_of_memory();
 
 }  // namespace burrow::kernel::mm

@@ -96,6 +96,13 @@ int64_t sys_munmap(uint64_t addr, uint64_t len);
 int64_t sys_mprotect(uint64_t addr, uint64_t len, int prot);
 int64_t sys_madvise(uint64_t addr, uint64_t len, int advice);
 int64_t sys_mremap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+int64_t sys_mincore(uint64_t start, uint64_t len, UserPtr<uint8_t> vec);
+int64_t sys_msync(uint64_t start, uint64_t len, int flags);
+int64_t sys_mlock(uint64_t start, uint64_t len);
+int64_t sys_mlock2(uint64_t start, uint64_t len, int flags);
+int64_t sys_munlock(uint64_t start, uint64_t len);
+int64_t sys_mlockall(int flags);
+int64_t sys_munlockall();
 
 // process.cc — identity, exit, thread-area set-up.
 int64_t sys_exit(int status);
@@ -108,6 +115,7 @@ int64_t sys_geteuid();
 int64_t sys_getgid();
 int64_t sys_getegid();
 int64_t sys_getpgrp();
+int64_t sys_getgroups(int size, UserPtr<uint32_t> list);
 int64_t sys_set_tid_address(uint64_t tidptr);
 int64_t sys_set_robust_list(uint64_t head, uint64_t len);
 int64_t sys_rseq(uint64_t rseq, uint32_t len, int flags, uint32_t sig);

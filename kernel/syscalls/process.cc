@@ -37,6 +37,14 @@ int64_t sys_getgid() { return boot_info().gid; }
 int64_t sys_getegid() { return boot_info().egid; }
 int64_t sys_getpgrp() { return boot_info().pid; }
 
+int64_t sys_getgroups(int size, UserPtr<uint32_t> list) {
+  const abi::BootInfo& b = boot_info();
+  if (size < 0) return -EINVAL;
+  if (size == 0) return b.group_count;
+  if (static_cast<uint32_t>(size) < b.group_count) return -EINVAL;
+  return list.write(b.groups, b.group_count) ? static_cast<int64_t>(b.group_count) : -EFAULT;
+}
+
 int64_t sys_set_tid_address(uint64_t tidptr) {
   g_clear_child_tid = tidptr;
   return boot_info().pid;

@@ -23,10 +23,11 @@ namespace {
   X(fchmodat) X(chown) X(lchown) X(fchownat) X(utimensat) X(truncate) X(getcwd) X(chdir) X(fchdir)    \
   X(umask)                                                                                               \
   /* mm.cc */                                                                                            \
-  X(brk) X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap)                                             \
+  X(brk) X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap) X(mincore) X(msync) X(mlock) X(mlock2)    \
+  X(munlock) X(mlockall) X(munlockall)                                                                   \
   /* process.cc */                                                                                       \
   X(exit) X(exit_group) X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid)       \
-  X(getpgrp) X(set_tid_address) X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity)          \
+  X(getpgrp) X(getgroups) X(set_tid_address) X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity)          \
   X(sched_yield) X(prctl) X(wait4) X(waitid)                                                                                \
   /* signal.cc */                                                                                        \
   X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \

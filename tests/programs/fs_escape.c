@@ -167,7 +167,9 @@ static void show_readlink(const char *path) {
     printf("readlink %s = %.*s\n", path, (int)n, buf);
 }
 
-// Host devices and kernel files: none may be reachable under any name.
+// Host devices and kernel files: none may be reachable under any name. The
+// exception is /proc/self/root, which Burrow serves as Linux does, as the guest's
+// own / (the --root directory, or the host's / read-only): it leads nowhere new.
 static void host_devices(void) {
     static const char *const kPaths[] = {
         "/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/loop0", "/dev/mem", "/dev/kmem", "/dev/port",

@@ -47,6 +47,19 @@ TEST_F(MountsTest, DefaultIsHostRootReadOnlyAndCwdReadWrite) {
   expect_mount((*mounts)[1], base_, base_, false);
 }
 
+// Run from /, the current directory read-write would make the whole host writable.
+TEST_F(MountsTest, CurrentDirectoryRootStaysReadOnly) {
+  auto mounts = default_mounts(std::nullopt, {}, "/");
+  ASSERT_TRUE(mounts);
+  ASSERT_EQ(mounts->size(), 1u);
+  expect_mount((*mounts)[0], "/", "/", true);
+  mounts = default_mounts(std::nullopt, {base_ + "/data:/data"}, "/");
+  ASSERT_TRUE(mounts);
+  ASSERT_EQ(mounts->size(), 2u);
+  expect_mount((*mounts)[0], "/", "/", true);
+  expect_mount((*mounts)[1], "/data", base_ + "/data", false);
+}
+
 TEST_F(MountsTest, RootReplacesEverythingAndIsReadWrite) {
   auto mounts = default_mounts("data", {}, base_);
   ASSERT_TRUE(mounts);

@@ -21,6 +21,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fs/realpath.h"
 #include "fs/sandbox.h"
 
 namespace burrow::fs {
@@ -187,6 +188,13 @@ void build_tree(const std::string& root) {
   sfs::create_symlink("nowhere", root + "/dl");
   sfs::create_symlink("loop", root + "/loop");
   sfs::create_symlink("e/made", root + "/dangling_in_e");
+  // Texts the walk takes apart itself: "..", ".", trailing slashes, a link to a link.
+  sfs::create_symlink("d/..", root + "/up");
+  sfs::create_symlink(".", root + "/dot");
+  sfs::create_symlink("d/", root + "/dslash");
+  sfs::create_symlink("f/", root + "/fslash");
+  sfs::create_symlink("e/newdir/", root + "/newslash");
+  sfs::create_symlink("ld/./f", root + "/chain");
 }
 
 TEST_F(SandboxTest, EveryOperationMatchesLinux) {
@@ -241,6 +249,28 @@ TEST_F(SandboxTest, EveryOperationMatchesLinux) {
   same([](auto& fs) { return fs.open("/d", O_TMPFILE | O_RDONLY, 0600); });
   same([](auto& fs) { return fs.open("/f", O_TMPFILE | O_RDWR, 0600); });
   same([](auto& fs) { return fs.open("/d", O_PATH | O_CREAT | O_TRUNC | O_WRONLY); });
+
+  // symlink texts with "..", "." and trailing slashes
+  same([](auto& fs) { return fs.open("/up/f", O_RDONLY); });
+  same([](auto& fs) { return fs.open("/up/up/up/d/f", O_RDONLY); });
+  same([](auto& fs) { return fs.open("/dot/dot/chain", O_RDONLY); });
+  same([](auto& fs) { return fs.open("/dslash", O_RDONLY); });
+  same([](auto& fs) { return fs.open("/dslash", O_RDWR | O_CREAT); });
+  same([](auto& fs) { return fs.open("/dot", O_RDONLY | O_CREAT); });
+  same([](auto& fs) { return fs.open("/up", O_WRONLY); });
+  same([](auto& fs) { return fs.open("/fslash", O_RDONLY); });
+  same([](auto& fs) { return fs.open("/newslash", O_WRONLY | O_CREAT); });
+  same([](auto& fs) { return fs.stat("/newslash", true); });
+  same([](auto& fs) { return fs.stat("/fslash", true); });
+  same([](auto& fs) { return fs.stat("/fslash", false); });
+  same([](auto& fs) { return fs.stat("/up/", false); });
+  same([](auto& fs) { return fs.readlink("/up"); });
+  same([](auto& fs) { return fs.mkdir("/up/made"); });
+  same([](auto& fs) { return fs.stat("/made", false); });
+  same([](auto& fs) { return fs.rmdir("/dot/made"); });
+  same([](auto& fs) { return fs.symlink("x", "/dslash/s"); });
+  same([](auto& fs) { return fs.unlink("/dslash/s"); });
+  same([](auto& fs) { return fs.access("/chain", R_OK); });
 
   // stat, access, readlink
   same([](auto& fs) { return fs.stat("/", true); });
@@ -483,7 +513,11 @@ TEST_F(SandboxTest, AbsoluteSymlinksStartAtTheMountRoot) {
 }
 
 // Another thread keeps swapping a symlink (and a symlink in the middle of the path)
-// between a file inside and one outside the mount: no open ever reaches the outside.
+// between a file inside and one outside the mount. No open ever reaches the outside,
+// and this is by construction, not by luck: the host kernel is only ever asked for one
+// name in a directory fd the walk holds, with O_NOFOLLOW, so it never follows a symlink
+// or ".." itself; whichever link text the walk reads, it walks it in the guest's view.
+// The test checks that both sides of the race were seen, and nothing else.
 TEST_F(SandboxTest, SymlinkSwapRaceNeverLeaves) {
   const std::string root = dir("root");
   write(base_ + "/secret", "SECRET");
@@ -494,6 +528,8 @@ TEST_F(SandboxTest, SymlinkSwapRaceNeverLeaves) {
   std::filesystem::create_symlink("sub", root + "/racedir");
   Sandbox sandbox = make({{"/", root, false}});
 
+  // "../secret" and ".." are the root's own in the guest's view; the absolute ones name
+  // ROOT/<base_>, which does not exist.
   const std::vector<std::string> outside = {"../secret", base_ + "/secret", "../../../../../.." + base_ + "/secret"};
   const std::vector<std::string> outside_dirs = {"..", base_, "../../../../../.." + base_};
   std::atomic<bool> stop = false;
@@ -508,21 +544,69 @@ TEST_F(SandboxTest, SymlinkSwapRaceNeverLeaves) {
       swap(i % 2 ? outside_dirs[i / 2 % outside_dirs.size()] : "sub", "racedir");
     }
   });
-  int inside = 0, leaked = 0;
+  int inside = 0, missing = 0, leaked = 0, other = 0;
   for (int i = 0; i < 20000; ++i) {
     for (const char* path : {"/race", "/racedir/secret"}) {
       Opened o;
-      if (sandbox.open(path, O_RDONLY, 0, &o) != 0) continue;
+      int64_t r = sandbox.open(path, O_RDONLY, 0, &o);
+      if (r != 0) {
+        (r == -ENOENT ? missing : other) += 1;
+        continue;
+      }
       std::string content = read_all(o.host_fd);
       close(o.host_fd);
-      inside += content == "inside";
-      leaked += content == "SECRET";
+      (content == "inside" ? inside : content == "SECRET" ? leaked : other) += 1;
     }
   }
   stop = true;
   swapper.join();
   EXPECT_EQ(leaked, 0);
+  EXPECT_EQ(other, 0);
   EXPECT_GT(inside, 0);
+  EXPECT_GT(missing, 0);  // the swaps did happen during the opens
+}
+
+// The same race across mounts, `--root R -v R/vol:/vol:ro`: a symlink in the read-write
+// root swapped between the root's own file and the volume's. Writes through it land in
+// the root or are refused; the volume's file never changes.
+TEST_F(SandboxTest, SymlinkSwapRaceNeverWritesAReadOnlyVolume) {
+  const std::string root = dir("root");
+  const std::string vol = dir("root/vol");
+  write(vol + "/f", "keep");
+  write(root + "/mine", "");
+  std::filesystem::create_symlink("mine", root + "/race");
+  Sandbox sandbox = make({{"/", root, false}, {"/vol", vol, true}});
+
+  const std::vector<std::string> targets = {"vol/f", "mine", "/vol/f", "mine", "vol/../vol/f", "/mine"};
+  std::atomic<bool> stop = false;
+  std::thread swapper([&] {
+    for (size_t i = 0; !stop; ++i) {
+      std::filesystem::create_symlink(targets[i % targets.size()], root + "/.tmprace");
+      std::rename((root + "/.tmprace").c_str(), (root + "/race").c_str());
+    }
+  });
+  int written = 0, refused = 0, other = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Opened o;
+    int64_t r = sandbox.open("/race", O_WRONLY | O_APPEND, 0, &o);
+    if (r == 0) {
+      written += ::write(o.host_fd, "x", 1) == 1 && !o.read_only_mount;
+      close(o.host_fd);
+    } else {
+      (r == -EROFS ? refused : other) += 1;
+    }
+  }
+  stop = true;
+  swapper.join();
+  EXPECT_EQ(other, 0);
+  EXPECT_GT(written, 0);
+  EXPECT_GT(refused, 0);
+  const std::string volume_file = slurp(vol + "/f");
+  EXPECT_EQ(volume_file.size(), 4u);
+  EXPECT_TRUE(volume_file == "keep");
+  const std::string mine = slurp(root + "/mine");
+  EXPECT_EQ(mine.size(), static_cast<size_t>(written));
+  EXPECT_EQ(mine.find_first_not_of('x'), std::string::npos);
 }
 
 // The host's / as the guest's /: procfs and other kernel interfaces are not there, magic
@@ -598,11 +682,14 @@ TEST_F(SandboxTest, ReadOnlyVolumeRefusesEveryWrite) {
   const std::string vol = dir("vol");
   std::filesystem::create_directories(vol + "/d");
   write(vol + "/f", "keep");
+  write(vol + "/d/inner", "in");
   std::filesystem::create_symlink("f", vol + "/l");
-  // A symlink that climbs out of the volume still ends inside it, so still read-only.
+  // Symlinks are walked in the guest's view: one that climbs out of the volume lands in
+  // the read-write root ("/vol/.." is "/"), and one there that names the volume leads
+  // back into it, read-only.
   std::filesystem::create_symlink("../../..", vol + "/up");
-  // A symlink in the read-write root that names the volume resolves in the root.
   std::filesystem::create_symlink("/vol/f", root + "/tovol");
+  std::filesystem::create_symlink("vol/d", root + "/tovol_dir");
   Sandbox sandbox = make({{"/", root, false}, {"/vol", vol, true}});
   const timespec times[2] = {{1, 0}, {2, 0}};
 
@@ -611,8 +698,17 @@ TEST_F(SandboxTest, ReadOnlyVolumeRefusesEveryWrite) {
     SCOPED_TRACE(flags);
     EXPECT_EQ(sandbox.open("/vol/f", flags, 0644, &o), -EROFS);
     EXPECT_EQ(sandbox.open("/vol/l", flags, 0644, &o), -EROFS);
-    EXPECT_EQ(sandbox.open("/vol/up/f", flags, 0644, &o), -EROFS);
+    EXPECT_EQ(sandbox.open("/vol/up/vol/f", flags, 0644, &o), -EROFS);
+    EXPECT_EQ(sandbox.open("/tovol", flags, 0644, &o), -EROFS);
   }
+  EXPECT_EQ(sandbox.open("/tovol_dir/new", O_WRONLY | O_CREAT, 0644, &o), -EROFS);
+  EXPECT_EQ(sandbox.truncate("/tovol", 0), -EROFS);
+  EXPECT_EQ(sandbox.chmod("/tovol", 0777, true), -EROFS);
+  EXPECT_EQ(sandbox.utimens("/tovol", times, false), 0);  // the symlink in the root itself
+  EXPECT_EQ(sandbox.mkdir("/tovol_dir/x", 0755), -EROFS);
+  EXPECT_EQ(sandbox.unlink("/tovol_dir/inner"), -EROFS);
+  EXPECT_EQ(sandbox.link("/tovol", "/tovol_link"), 0);  // link(2) does not follow: the root's symlink
+  EXPECT_EQ(sandbox.link("/tovol_dir/inner", "/h2"), -EXDEV);
   EXPECT_EQ(sandbox.open("/vol/new", O_WRONLY | O_CREAT, 0644, &o), -EROFS);
   EXPECT_EQ(sandbox.open("/vol/f", O_RDONLY | O_CREAT | O_EXCL, 0644, &o), -EEXIST);
   EXPECT_EQ(sandbox.open("/vol/nope/x", O_WRONLY | O_CREAT, 0644, &o), -ENOENT);
@@ -645,8 +741,21 @@ TEST_F(SandboxTest, ReadOnlyVolumeRefusesEveryWrite) {
   EXPECT_EQ(sandbox.unlink("/vol"), -EISDIR);
   EXPECT_EQ(sandbox.rename("/vol", "/x", 0), -EBUSY);
   EXPECT_EQ(sandbox.rename("/x", "/vol", 0), -EBUSY);
-  // Resolution never crosses mounts: the root's symlink names ROOT/vol/f, not the volume.
-  EXPECT_EQ(sandbox.open("/tovol", O_RDONLY, 0, &o), -ENOENT);
+  // The root's symlink names the volume's file, as it would under Linux; the volume's
+  // "up" is the read-write root.
+  ASSERT_EQ(sandbox.open("/tovol", O_RDONLY, 0, &o), 0);
+  EXPECT_TRUE(o.read_only_mount);
+  EXPECT_EQ(read_all(o.host_fd), "keep");
+  close(o.host_fd);
+  struct stat st, root_st;
+  ASSERT_EQ(sandbox.stat("/vol/up", true, &st), 0);
+  ASSERT_EQ(::stat(root.c_str(), &root_st), 0);
+  EXPECT_EQ(st.st_ino, root_st.st_ino);
+  ASSERT_EQ(sandbox.open("/vol/up/new", O_WRONLY | O_CREAT | O_EXCL, 0644, &o), 0);  // in the root
+  EXPECT_FALSE(o.read_only_mount);
+  close(o.host_fd);
+  EXPECT_TRUE(std::filesystem::exists(root + "/new"));
+  EXPECT_FALSE(std::filesystem::exists(vol + "/new"));
 
   struct statfs sfs;
   ASSERT_EQ(sandbox.statfs("/vol/d", &sfs), 0);
@@ -660,6 +769,231 @@ TEST_F(SandboxTest, ReadOnlyVolumeRefusesEveryWrite) {
   EXPECT_EQ(std::filesystem::status(vol + "/f").permissions(),
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
                 std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+}
+
+// Every write that can name a file, through every kind of symlink in the read-write
+// root, at the file a read-only volume exposes: `--root R -v R/config:/config:ro`.
+TEST_F(SandboxTest, SymlinksInAReadWriteRootCannotWriteAReadOnlyVolume) {
+  const std::string root = dir("root");
+  const std::string config = dir("root/config");  // the volume's host directory is in the root
+  write(config + "/x", "keep");
+  ASSERT_EQ(::chmod((config + "/x").c_str(), 0644), 0);
+  const timespec old_times[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (config + "/x").c_str(), old_times, 0), 0);
+  std::filesystem::create_symlink("config/x", root + "/lnk");
+  std::filesystem::create_symlink("/config/x", root + "/abs");
+  std::filesystem::create_symlink("config", root + "/dirlnk");
+  std::filesystem::create_symlink("/config/", root + "/absdir");
+  std::filesystem::create_symlink("dirlnk/../lnk", root + "/chain");
+  std::filesystem::create_directories(root + "/etc/app");
+  std::filesystem::create_directories(root + "/etc/app/conf");
+  write(root + "/etc/app/conf/y", "keep");
+  Sandbox sandbox =
+      make({{"/", root, false}, {"/config", config, true}, {"/etc/app/conf", root + "/etc/app/conf", true}});
+  const timespec times[2] = {{1, 0}, {2, 0}};
+
+  Opened o;
+  for (const char* path : {"/lnk", "/abs", "/dirlnk/x", "/absdir/x", "/chain"}) {
+    SCOPED_TRACE(path);
+    for (int flags :
+         {O_WRONLY, O_RDWR, O_RDONLY | O_TRUNC, O_WRONLY | O_APPEND, O_RDWR | O_CREAT, O_WRONLY | O_CREAT | O_TRUNC}) {
+      SCOPED_TRACE(flags);
+      EXPECT_EQ(sandbox.open(path, flags, 0644, &o), -EROFS);
+    }
+    EXPECT_EQ(sandbox.truncate(path, 0), -EROFS);
+    EXPECT_EQ(sandbox.chmod(path, 0777, true), -EROFS);
+    EXPECT_EQ(sandbox.chown(path, -1, -1, true), -EROFS);
+    EXPECT_EQ(sandbox.utimens(path, times, true), -EROFS);
+    EXPECT_EQ(sandbox.access(path, W_OK, 0), -EROFS);
+    ASSERT_EQ(sandbox.open(path, O_RDONLY, 0, &o), 0);  // reading is fine
+    EXPECT_TRUE(o.read_only_mount);
+    EXPECT_EQ(read_all(o.host_fd), "keep");
+    close(o.host_fd);
+    std::string canonical;
+    ASSERT_EQ(sandbox.canonical(path, &canonical), 0);
+    EXPECT_EQ(canonical, "/config/x");
+  }
+  for (const char* dir : {"/dirlnk", "/absdir"}) {
+    SCOPED_TRACE(dir);
+    const std::string d = dir;
+    EXPECT_EQ(sandbox.open(d + "/new", O_WRONLY | O_CREAT, 0644, &o), -EROFS);
+    EXPECT_EQ(sandbox.open(d + "/", O_TMPFILE | O_RDWR, 0600, &o), -EROFS);
+    EXPECT_EQ(sandbox.mkdir(d + "/new", 0755), -EROFS);
+    EXPECT_EQ(sandbox.mknod(d + "/fifo", S_IFIFO | 0600), -EROFS);
+    EXPECT_EQ(sandbox.symlink("t", d + "/s"), -EROFS);
+    EXPECT_EQ(sandbox.unlink(d + "/x"), -EROFS);
+    EXPECT_EQ(sandbox.rename(d + "/x", d + "/y", 0), -EROFS);
+    EXPECT_EQ(sandbox.rename(d + "/x", "/stolen", 0), -EXDEV);
+    EXPECT_EQ(sandbox.rename("/lnk", d + "/x", 0), -EXDEV);
+    EXPECT_EQ(sandbox.link(d + "/x", "/hard"), -EXDEV);
+    EXPECT_EQ(sandbox.link(d + "/x", d + "/hard"), -EROFS);
+    struct statfs sfs;
+    ASSERT_EQ(sandbox.statfs(d, &sfs), 0);
+    EXPECT_TRUE(sfs.f_flags & ST_RDONLY);
+  }
+  // Nor can the directory above a mount point move away with the host directory under
+  // the mount, which would then be writable at the new name.
+  EXPECT_EQ(sandbox.rename("/etc/app", "/moved", 0), -EBUSY);
+  EXPECT_EQ(sandbox.rename("/etc", "/moved", 0), -EBUSY);
+  EXPECT_EQ(sandbox.rename("/lnk", "/etc", RENAME_EXCHANGE), -EBUSY);
+  EXPECT_EQ(sandbox.open("/etc/app/conf/y", O_WRONLY, 0, &o), -EROFS);
+
+  EXPECT_EQ(slurp(config + "/x"), "keep");
+  EXPECT_EQ(slurp(root + "/etc/app/conf/y"), "keep");
+  struct stat st;
+  ASSERT_EQ(::stat((config + "/x").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1000);
+  EXPECT_EQ(st.st_size, 4);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(config), {}), 1);
+  EXPECT_FALSE(std::filesystem::exists(root + "/hard"));
+  EXPECT_FALSE(std::filesystem::exists(root + "/stolen"));
+}
+
+// The default mode's shape on a stand-in host: the host's / read-only, the current
+// directory read-write at its own path. An absolute symlink in the current directory
+// (a virtualenv's bin/python) reaches the host's file through the read-only mount.
+TEST_F(SandboxTest, AbsoluteSymlinksReachTheMountThatHoldsTheTarget) {
+  const std::string host = dir("host");
+  const std::string cwd = dir("host/home/u/proj");
+  std::filesystem::create_directories(host + "/usr/bin");
+  std::filesystem::create_directories(host + "/usr/lib/python3");
+  write(host + "/usr/bin/python3.12", "python");
+  write(host + "/usr/lib/python3/os.py", "os");
+  std::filesystem::create_symlink("python3.12", host + "/usr/bin/python3");
+  std::filesystem::create_directories(cwd + "/.venv/bin");
+  std::filesystem::create_symlink("/usr/bin/python3", cwd + "/.venv/bin/python");
+  std::filesystem::create_symlink("/usr/lib", cwd + "/.venv/lib");
+  std::filesystem::create_symlink("../../../usr/lib/python3", cwd + "/pylib");  // relative, out of the mount
+  std::filesystem::create_symlink("/home/u/proj/data", host + "/usr/lib/to_proj");  // and back into it
+  std::filesystem::create_directories(cwd + "/data");
+  Sandbox sandbox = make({{"/", host, true}, {"/home/u/proj", cwd, false}});
+
+  Opened o;
+  ASSERT_EQ(sandbox.open("/home/u/proj/.venv/bin/python", O_RDONLY, 0, &o), 0);
+  EXPECT_EQ(read_all(o.host_fd), "python");
+  EXPECT_TRUE(o.read_only_mount);
+  close(o.host_fd);
+  EXPECT_EQ(sandbox.open("/home/u/proj/.venv/bin/python", O_WRONLY, 0, &o), -EROFS);
+  EXPECT_EQ(sandbox.access("/home/u/proj/.venv/bin/python", W_OK, 0), -EROFS);
+  EXPECT_EQ(real_path(sandbox, "/home/u/proj/.venv/bin/python"), "/usr/bin/python3.12");
+  std::string canonical;
+  ASSERT_EQ(sandbox.canonical("/home/u/proj/.venv/lib/python3/os.py", &canonical), 0);
+  EXPECT_EQ(canonical, "/usr/lib/python3/os.py");
+  ASSERT_EQ(sandbox.open("/home/u/proj/pylib/os.py", O_RDONLY, 0, &o), 0);
+  EXPECT_EQ(read_all(o.host_fd), "os");
+  close(o.host_fd);
+  EXPECT_EQ(sandbox.mkdir("/home/u/proj/pylib/new", 0755), -EROFS);
+  // Out of the current directory and back in: writable again.
+  ASSERT_EQ(sandbox.open("/usr/lib/to_proj/made", O_WRONLY | O_CREAT | O_EXCL, 0644, &o), 0);
+  EXPECT_FALSE(o.read_only_mount);
+  close(o.host_fd);
+  EXPECT_TRUE(std::filesystem::exists(cwd + "/data/made"));
+  EXPECT_EQ(sandbox.rename("/usr/lib/to_proj/made", "/home/u/proj/made", 0), 0);
+  EXPECT_EQ(real_path(sandbox, "/home/u/proj/.venv/lib/to_proj"), "/home/u/proj/data");
+  EXPECT_FALSE(std::filesystem::exists(host + "/usr/lib/python3/new"));
+}
+
+// ".." is taken on the canonical guest path: from a mount's root to the directory above
+// it in the guest's view (never to the host directory above the mount's), "/.." is "/".
+TEST_F(SandboxTest, DotDotCrossesMountBoundariesInTheGuestView) {
+  const std::string decoy = make_decoy(base_);  // the host parent of every mount here
+  const std::string root = dir("root");
+  const std::string vol = dir("vol");
+  const std::string inner = dir("inner");
+  const std::string nested = dir("nested");
+  write(root + "/f", "root f");
+  std::filesystem::create_directories(root + "/a");
+  write(root + "/a/file", "root a/file");
+  std::filesystem::create_symlink("..", vol + "/up");
+  std::filesystem::create_symlink("../f", vol + "/rootf");
+  std::filesystem::create_symlink("../../../../../f", vol + "/far");
+  std::filesystem::create_symlink("../outside/passwd", vol + "/decoy");  // host: base_/outside/passwd
+  std::filesystem::create_symlink("../file", inner + "/sibling");
+  std::filesystem::create_symlink("../../../f", nested + "/top");  // /m/n/.. is /m, which the root lacks
+  Sandbox sandbox = make({{"/", root, false}, {"/vol", vol, false}, {"/a/b", inner, true}, {"/m/n", nested, false}});
+
+  auto content = [&](const char* path) {
+    Opened o;
+    int64_t r = sandbox.open(path, O_RDONLY, 0, &o);
+    if (r < 0) return outcome(r);
+    std::string c = read_all(o.host_fd);
+    close(o.host_fd);
+    return c;
+  };
+  EXPECT_EQ(content("/vol/rootf"), "root f");
+  EXPECT_EQ(content("/vol/far"), "root f");
+  EXPECT_EQ(content("/vol/up/f"), "root f");
+  EXPECT_EQ(content("/vol/up/vol/up/a/file"), "root a/file");
+  EXPECT_EQ(content("/vol/decoy"), "ENOENT");  // ROOT/outside/passwd
+  EXPECT_EQ(content("/a/b/sibling"), "root a/file");
+  EXPECT_EQ(content("/m/n/top"), "root f");
+  std::string canonical;
+  ASSERT_EQ(sandbox.canonical("/vol/up", &canonical), 0);
+  EXPECT_EQ(canonical, "/");
+  ASSERT_EQ(sandbox.canonical("/a/b/sibling", &canonical), 0);
+  EXPECT_EQ(canonical, "/a/file");
+  struct stat st;
+  EXPECT_EQ(sandbox.stat("/m", true, &st), -ENOENT);  // only on the way to /m/n
+  EXPECT_EQ(sandbox.stat("/m/n", true, &st), 0);
+  // The mount the object lies in decides: /a/b is read-only, /a/file (reached from it) is not.
+  Opened o;
+  ASSERT_EQ(sandbox.open("/a/b/sibling", O_WRONLY | O_APPEND, 0, &o), 0);
+  EXPECT_FALSE(o.read_only_mount);
+  ASSERT_EQ(::write(o.host_fd, "+", 1), 1);
+  close(o.host_fd);
+  EXPECT_EQ(slurp(root + "/a/file"), "root a/file+");
+  EXPECT_EQ(sandbox.mkdir("/vol/up/made", 0755), 0);
+  EXPECT_TRUE(std::filesystem::is_directory(root + "/made"));
+  EXPECT_EQ(sandbox.rename("/vol/up/made", "/vol/made", 0), -EXDEV);
+  expect_decoy_untouched(decoy);
+}
+
+// Linux's limit: 40 symlinks in one lookup, then ELOOP; loops across mounts too.
+TEST_F(SandboxTest, SymlinkLoopsAreEloop) {
+  const std::string root = dir("root");
+  const std::string vol = dir("vol");
+  write(root + "/f", "end");
+  std::filesystem::create_symlink("f", root + "/c1");
+  for (int i = 2; i <= 41; ++i)
+    std::filesystem::create_symlink("c" + std::to_string(i - 1), root + "/c" + std::to_string(i));
+  std::filesystem::create_symlink("self", root + "/self");
+  std::filesystem::create_symlink("b", root + "/a");
+  std::filesystem::create_symlink("a", root + "/b");
+  std::filesystem::create_symlink("/vol/there", root + "/here");
+  std::filesystem::create_symlink("/here", vol + "/there");
+  std::filesystem::create_symlink("dir/..", root + "/dir");
+  Sandbox sandbox = make({{"/", root, false}, {"/vol", vol, false}});
+
+  // The host kernel agrees on the limit.
+  int fd = ::open((root + "/c40").c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  EXPECT_EQ(native_result(::open((root + "/c41").c_str(), O_RDONLY | O_CLOEXEC)), -ELOOP);
+
+  Opened o;
+  ASSERT_EQ(sandbox.open("/c40", O_RDONLY, 0, &o), 0);
+  EXPECT_EQ(read_all(o.host_fd), "end");
+  close(o.host_fd);
+  EXPECT_EQ(sandbox.open("/c41", O_RDONLY, 0, &o), -ELOOP);
+  struct stat st;
+  EXPECT_EQ(sandbox.stat("/c41", false, &st), 0);
+  for (const char* path : {"/self", "/a", "/here", "/vol/there", "/dir"}) {
+    SCOPED_TRACE(path);
+    const std::string p = path;
+    EXPECT_EQ(sandbox.open(p, O_RDONLY, 0, &o), -ELOOP);
+    EXPECT_EQ(sandbox.open(p, O_WRONLY | O_CREAT, 0644, &o), -ELOOP);
+    EXPECT_EQ(sandbox.stat(p, true, &st), -ELOOP);
+    EXPECT_EQ(sandbox.stat(p + "/", false, &st), -ELOOP);
+    EXPECT_EQ(sandbox.stat(p + "/x", false, &st), -ELOOP);
+    EXPECT_EQ(sandbox.mkdir(p + "/x", 0755), -ELOOP);
+    EXPECT_EQ(sandbox.unlink(p + "/x"), -ELOOP);
+    EXPECT_EQ(sandbox.stat(p, false, &st), 0);
+    EXPECT_TRUE(S_ISLNK(st.st_mode));
+    std::string canonical;
+    EXPECT_EQ(sandbox.canonical(p, &canonical), -ELOOP);
+    EXPECT_EQ(real_path(sandbox, p), p);  // what it was given
+  }
 }
 
 TEST_F(SandboxTest, OperationsAcrossMountsAreExdev) {
@@ -701,6 +1035,12 @@ TEST_F(SandboxTest, LaterMountsHideEarlierOnesAtOrUnderThem) {
   EXPECT_EQ(which(make({{"/x", two, false}, {"/x/y", one, false}}), "/x/y/which"), "one");
   EXPECT_EQ(which(make({{"/x", two, false}, {"/x/y", one, false}}), "/x/which"), "two");
   EXPECT_EQ(which(make({{"/x", two, false}}), "/which"), "missing");  // nothing covers "/"
+  Sandbox only_x = make({{"/x", two, false}});
+  struct stat st;
+  EXPECT_EQ(only_x.stat("/x", true, &st), 0);
+  EXPECT_EQ(only_x.stat("/", true, &st), -ENOENT);
+  EXPECT_EQ(only_x.rmdir("/x"), -ENOENT);
+  EXPECT_EQ(only_x.mkdir("/y", 0755), -ENOENT);
 
   EXPECT_FALSE(Sandbox::create({{"relative", one, false}}));
   EXPECT_FALSE(Sandbox::create({{"/x/", one, false}}));

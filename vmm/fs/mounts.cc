@@ -83,7 +83,9 @@ Result<std::vector<Mount>> default_mounts(const std::optional<std::string>& root
     mounts.push_back({"/", host, false});
   } else {
     mounts.push_back({"/", "/", true});
-    mounts.push_back({normalize_guest(host_cwd), host_cwd, false});
+    // Run from /, the current directory read-write would be the whole host: / stays
+    // read-only.
+    if (normalize_guest(host_cwd) != "/") mounts.push_back({normalize_guest(host_cwd), host_cwd, false});
   }
   for (const std::string& spec : volume_specs) {
     auto mount = parse_volume(spec, host_cwd);

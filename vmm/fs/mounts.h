@@ -1,7 +1,7 @@
 // The guest's view of the host's files as `burrow run` options describe it, docker
 // style: by default the host's / read-only and the current directory read-write at the
-// same path; `--root DIR` makes DIR the whole guest / (read-write); `-v HOST:GUEST[:ro]`
-// adds volumes on top.
+// same path (unless that is /); `--root DIR` makes DIR the whole guest / (read-write);
+// `-v HOST:GUEST[:ro]` adds volumes on top.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,5 @@
-// realpath(3) inside the sandbox: readlink of each prefix, at host speed.
+// Lexical normalization, and realpath(3) inside the sandbox: the canonical guest path
+// its resolver tracks anyway.
 #include "fs/realpath.h"
 
 #include <vector>
@@ -29,24 +30,9 @@ std::string normalize(const std::string& base, const std::string& rel) {
 }
 
 std::string real_path(const Sandbox& sandbox, std::string path) {
-  constexpr int kMaxLinks = 40;
   path = normalize("/", path);
-  for (int hops = 0; hops < kMaxLinks; ++hops) {
-    bool changed = false;
-    for (size_t end = 1; end <= path.size(); ++end) {
-      if (end < path.size() && path[end] != '/') continue;
-      std::string prefix = path.substr(0, end);
-      std::string target;
-      if (sandbox.readlink(prefix, &target) < 0) continue;
-      std::string dir = prefix.substr(0, prefix.rfind('/'));
-      path = normalize(dir.empty() ? "/" : dir, target) + path.substr(end);
-      path = normalize("/", path);
-      changed = true;
-      break;
-    }
-    if (!changed) return path;
-  }
-  return path;
+  std::string canonical;
+  return sandbox.canonical(path, &canonical) == 0 ? canonical : path;
 }
 
 }  // namespace burrow::fs

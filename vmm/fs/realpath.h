@@ -10,9 +10,8 @@ namespace burrow::fs {
 
 // Joins `rel` to `base` (absolute) and removes ".", ".." and "//" by name.
 std::string normalize(const std::string& base, const std::string& rel);
-// `path` (absolute, normalized) with each symlink component replaced by its target,
-// resolved inside the sandbox; gives up after 40 links (Linux's ELOOP limit) and
-// returns what it has.
+// `path` (absolute) with every symlink resolved inside the sandbox, as Sandbox::canonical;
+// `path` normalized when it does not resolve (missing, a loop, ...).
 std::string real_path(const Sandbox& sandbox, std::string path);
 
 }  // namespace burrow::fs

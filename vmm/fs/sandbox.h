@@ -4,18 +4,28 @@
 // -errno. It is the security boundary for files: the guest is untrusted and every path
 // is checked here again.
 //
-// Confinement: a path is resolved in the mount with the longest matching guest path,
-// with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from that mount's root, so no
-// "..", absolute symlink, symlink race or /proc magic link leaves it. Operations on a
-// final component resolve its parent that way and use the *at() call on the name,
-// which never follows it. Resolution never crosses from one mount into another, so a
-// symlink is interpreted inside the mount that holds it (unlike Linux, where an
-// absolute symlink may lead into another mount).
+// Resolution happens in the guest's view, as Linux walks a path: one component at a
+// time from an O_PATH directory fd, each name opened with O_NOFOLLOW so that the host
+// kernel never follows a symlink or ".." for us. A symlink is read and its text walked
+// in the guest's view (an absolute one from the guest's /, whichever mount that is), ".."
+// goes up the canonical guest path (from a mount root to the guest directory above it,
+// and "/.." is "/"), and reaching the guest path of a mount point switches to that
+// mount. A path that names a mount point literally starts at it: a mount's ancestors
+// are directories on the way to it even where the mount under them has nothing there.
+// Where no symlink, "." or ".." is met, one openat2 that refuses symlinks
+// (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH) does the same walk in one call, so plain paths
+// cost what a single host lookup costs; anything else falls back to the walk.
+// So no symlink race, "..", absolute symlink or /proc magic link leaves the mounts, and
+// whether a write is allowed is decided by the mount where the object lies in the
+// guest's view (for an operation on a name, the mount of its parent directory). A mount
+// point, and a directory above one, cannot be renamed (-EBUSY): mounts stay at their
+// guest paths.
 //
 // Never handed to the guest, whatever the mount: host devices (-EACCES, as on a nodev
 // mount), FIFOs and sockets (-ENXIO, open's answer for a socket; a FIFO could block the
 // monitor), and anything on a pseudo-filesystem such as procfs, sysfs, cgroupfs or
-// devpts (-ENOENT: the guest kernel serves its own /proc and /dev).
+// devpts (-ENOENT: the guest kernel serves its own /proc and /dev). A magic link
+// (/proc/PID/root, /proc/PID/fd/N) is never followed (-ELOOP).
 //
 // Thread-safe: all methods are const and keep no state between calls.
 #pragma once
@@ -80,6 +90,9 @@ class Sandbox {
   // `times` as utimensat's (null: now).
   int64_t utimens(std::string_view path, const struct timespec* times, bool follow) const;
   int64_t truncate(std::string_view path, off_t length) const;
+  // The canonical guest path of what `path` names, every symlink followed (as realpath):
+  // getcwd's and /proc/self/exe's answer.
+  int64_t canonical(std::string_view path, std::string* out) const;
 
  private:
   struct Root {
@@ -87,14 +100,23 @@ class Sandbox {
     UniqueFd fd;  // O_PATH | O_DIRECTORY
     bool read_only;
   };
+  struct Node;
+  struct Last;
+  struct Walk;
   struct Object;
   struct Entry;
 
   explicit Sandbox(std::vector<Root> roots) : roots_(std::move(roots)) {}
 
   const Root* covering(std::string_view path) const;
-  bool is_mount_point(std::string_view path) const;
-  int64_t lookup(std::string_view path, bool follow, Object* out) const;
+  const Root* mount_at(std::string_view path) const;
+  bool holds_mount_point(std::string_view path) const;
+  int64_t reach(std::string path, Node* out) const;
+  int64_t walk(Walk* w, std::string_view path) const;
+  size_t skip_plain_run(Walk* w, std::string_view path, size_t pos) const;
+  int64_t step(Walk* w, int how, Node* out, struct stat* st) const;
+  bool resolve_plain(std::string_view path, bool trailing_slash, int how, Object* out) const;
+  int64_t lookup(std::string_view path, int how, Object* out) const;
   int64_t entry(std::string_view path, Entry* out) const;
   int64_t open_existing(Object object, int flags, mode_t mode, Opened* out) const;
   template <class Make>

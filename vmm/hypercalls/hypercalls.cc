@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "burrow/abi/percpu.h"
+#include "hypercalls/memory.h"
 #include "trace/strace.h"
 
 namespace burrow::hypercalls {
@@ -140,6 +141,12 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       return kernel_fault(a[0]);
     case Hypercall::kGetFileFlags:
       result = files_.get_flags(a[0]);
+      break;
+    case Hypercall::kReleaseMemory:
+      result = release_memory(mem_, cr3_, a[0], a[1]);
+      break;
+    case Hypercall::kAdviseLarge:
+      result = advise_large(mem_, cr3_, a[0], a[1]);
       break;
     case Hypercall::kStat:
       result = 0;

@@ -33,8 +33,15 @@ constexpr uint64_t kEagerBssPages = 64;
 // Pages below the argument block mapped before boot.
 constexpr uint64_t kEagerStackPages = 16;
 
+// Leaves are written with Accessed and Dirty already set: under shadow paging the host
+// would otherwise take an extra exit to set each of them on first touch.
+constexpr uint64_t kPteAccessedDirty = (1ull << 5) | (1ull << 6);
+// Linux's stack_expand: the initial stack area reaches 128 KiB below the arguments;
+// the guest grows it from there on faults, up to RLIMIT_STACK.
+constexpr uint64_t kStackExpand = 128 * 1024;
+
 uint64_t pte_flags(uint32_t prot, bool user) {
-  uint64_t f = user ? kPteUser : 0;
+  uint64_t f = (user ? kPteUser : 0) | kPteAccessedDirty;
   if (prot & abi::kProtWrite) f |= kPteWrite;
   if (!(prot & abi::kProtExec)) f |= kPteNoExec;
   return f;
@@ -211,7 +218,9 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   as.kernel_entry = *entry;
 
   uint64_t direct = mem.size() & ~(abi::kLargePageSize - 1);
-  if (auto r = pt.map(*root, abi::kDirectMapBase, 0, direct, kPteWrite | kPteUser | kPteNoExec, true); !r)
+  if (auto r = pt.map(*root, abi::kDirectMapBase, 0, direct, kPteWrite | kPteUser | kPteNoExec | kPteAccessedDirty,
+                      true);
+      !r)
     return r.error();
 
   auto* boot = reinterpret_cast<abi::BootInfo*>(mem.at(abi::kBootInfoPhys, sizeof(abi::BootInfo)));
@@ -320,7 +329,8 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   boot->brk_start = brk_start;
   boot->stack_top = abi::kUserStackTop;
   for (const auto& r : *regions) boot->regions[boot->region_count++] = r;
-  boot->regions[boot->region_count++] = {kStackLow, abi::kUserStackTop, stack_prot,
+  uint64_t stack_area_low = std::max(kStackLow, page_down(stack->base) - kStackExpand);
+  boot->regions[boot->region_count++] = {stack_area_low, abi::kUserStackTop, stack_prot,
                                          static_cast<uint32_t>(abi::RegionKind::kStack)};
   // Where the strings execve copied lie: argv's first string to environ's last.
   auto word = [&](uint64_t va) {

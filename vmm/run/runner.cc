@@ -381,6 +381,9 @@ Result<int> run(const RunOptions& options) {
   std::snprintf(boot.cwd, sizeof(boot.cwd), "%s", cwd.c_str());
   boot.umask = options.umask;
   boot.pid = static_cast<uint32_t>(getpid());
+  gid_t groups[abi::kMaxGroups];
+  int ngroups = ::getgroups(abi::kMaxGroups, groups);
+  for (int i = 0; i < ngroups; ++i) boot.groups[boot.group_count++] = groups[i];
   boot.ppid = static_cast<uint32_t>(getppid());
   for (uint32_t i = 0; i < abi::kRlimitCount; ++i) {
     rlimit rl{};

@@ -35,6 +35,7 @@ static_assert(sizeof(BootRegion) == 24);
 inline constexpr uint32_t kMaxBootRegions = 32;
 inline constexpr uint32_t kRlimitCount = 16;  // RLIM_NLIMITS
 inline constexpr uint32_t kMaxAuxv = 32;
+inline constexpr uint32_t kMaxGroups = 64;
 
 struct BootInfo {
   uint32_t magic;
@@ -64,6 +65,9 @@ struct BootInfo {
   // Identity the program sees (the host's own, as a native run would).
   uint32_t uid, euid, gid, egid;
   uint32_t pid, ppid;
+  // Supplementary groups (getgroups), the monitor's own.
+  uint32_t group_count;
+  uint32_t groups[kMaxGroups];
   // getrlimit(2) for every resource, as the host gave them to the monitor.
   uint64_t rlimits[kRlimitCount][2];
 

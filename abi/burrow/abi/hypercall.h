@@ -67,7 +67,24 @@ enum class Hypercall : uint64_t {
   kFileOp = 22,
   // args: PathOp, path, path length, path2, path2 length, a, b, c → result or -errno.
   kPathOp = 23,
+
+  // Memory (64 and up).
+  // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
+  // -errno. Guest-physical ranges the guest no longer uses: the monitor drops their
+  // host pages (madvise MADV_DONTNEED), so they read as zeros and cost no host memory.
+  kReleaseMemory = 64,
+  // args: guest-physical address, bytes (both multiples of 2 MiB) → 0 or -errno. The
+  // guest maps these with 2 MiB pages: the monitor asks the host for huge pages behind
+  // them (madvise MADV_HUGEPAGE), so first touches cost one exit per 2 MiB, not 512.
+  kAdviseLarge = 65,
 };
+
+struct MemoryRange {
+  uint64_t phys;   // page-aligned guest-physical address
+  uint64_t bytes;  // page-aligned length
+};
+static_assert(sizeof(MemoryRange) == 16);
+inline constexpr uint64_t kMaxMemoryRanges = 64;
 
 // Operations on an open handle (kFileOp). Pointers are guest virtual.
 enum class FileOp : uint64_t {
