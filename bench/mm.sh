@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Burrow's memory benchmark, against native Linux in the same run (ratios of medians):
-#   - first-touch page faults: touch 1 GiB page by page (Burrow with --memory=2G);
+#   - first-touch page faults: touch 1 GiB page by page (Burrow with --memory=2G), and
+#     256 MiB with 4 KiB pages only (MADV_NOHUGEPAGE);
 #   - mmap / touch every page / munmap cycles of 1, 16 and 256 pages;
 #   - the `hash` test program (64 MiB buffer), whose time used to be all page faults;
 #   - host RSS of a guest that touches 100 MiB then frees it, at several --memory
@@ -48,6 +49,14 @@ for _ in $(seq "$N"); do
   "$burrow" run --memory 2G -- "$out/mm_touch" 1024 | value ns_per_page >>"$out/touch_burrow.txt"
 done
 touch_n=$(median <"$out/touch_native.txt") touch_b=$(median <"$out/touch_burrow.txt")
+
+echo "mm.sh: page faults, 256 MiB of 4 KiB pages, $N runs each" >&2
+: >"$out/touch_native.txt"; : >"$out/touch_burrow.txt"
+for _ in $(seq "$N"); do
+  "$out/mm_touch" 256 small | value ns_per_page >>"$out/touch_native.txt"
+  "$burrow" run --memory 1G -- "$out/mm_touch" 256 small | value ns_per_page >>"$out/touch_burrow.txt"
+done
+small_n=$(median <"$out/touch_native.txt") small_b=$(median <"$out/touch_burrow.txt")
 
 echo "mm.sh: mmap/touch/munmap cycles, $N runs each" >&2
 declare -A cyc_n cyc_b
@@ -122,6 +131,7 @@ ratio() { calc "%.2f×" "$1 / $2"; }
   echo "| measurement | native | Burrow | Burrow / native |"
   echo "|---|---|---|---|"
   echo "| first touch, 1 GiB page by page (Burrow --memory=2G) | $(calc "%.2f" "$touch_n / 1000") µs/page | $(calc "%.2f" "$touch_b / 1000") µs/page | $(ratio "$touch_b" "$touch_n") |"
+  echo "| first touch, 256 MiB of 4 KiB pages (MADV_NOHUGEPAGE) | $(calc "%.2f" "$small_n / 1000") µs/page | $(calc "%.2f" "$small_b / 1000") µs/page | $(ratio "$small_b" "$small_n") |"
   for pages in 1 16 256; do
     echo "| mmap + touch + munmap, $pages page(s) | $(calc "%.1f" "${cyc_n[$pages]}") µs | $(calc "%.1f" "${cyc_b[$pages]}") µs | $(ratio "${cyc_b[$pages]}" "${cyc_n[$pages]}") |"
   done
