@@ -13,47 +13,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static const char *errno_name(int e) {
-    static char other[32];
-    switch (e) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case ENXIO: return "ENXIO";
-    case EBADF: return "EBADF";
-    case EAGAIN: return "EAGAIN";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EEXIST: return "EEXIST";
-    case EXDEV: return "EXDEV";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ENOTTY: return "ENOTTY";
-    case ETXTBSY: return "ETXTBSY";
-    case EFBIG: return "EFBIG";
-    case ENOSPC: return "ENOSPC";
-    case ESPIPE: return "ESPIPE";
-    case EROFS: return "EROFS";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOSYS: return "ENOSYS";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case ELOOP: return "ELOOP";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EOVERFLOW: return "EOVERFLOW";
-    }
-    snprintf(other, sizeof other, "errno %d", e);
-    return other;
-}
+#include "report.h"
 
-// Prints "WHAT = RESULT", or "WHAT = -1 ENAME" when the call failed.
-static void show_result(const char *what, long result) {
-    if (result < 0)
-        printf("%s = -1 %s\n", what, errno_name(errno));
-    else
-        printf("%s = %ld\n", what, result);
-}
-#define SHOW(expr) show_result(#expr, (long)(expr))
+
 
 // Prints LEN bytes of BUF as a C string literal, so NULs and newlines are visible.
 static void show_bytes(const char *what, const char *buf, long len) {

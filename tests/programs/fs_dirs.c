@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "report.h"
+
 // musl's headers may lack these; the numbers are the x86-64 ABI.
 #ifndef SYS_renameat2
 #define SYS_renameat2 316
@@ -63,49 +65,7 @@ struct statx_abi {
 };
 enum { kStatxBasicStats = 0x7ff, kStatxMtime = 0x40 };
 
-static const char *errno_name(int e) {
-    static char other[32];
-    switch (e) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case ENXIO: return "ENXIO";
-    case EBADF: return "EBADF";
-    case EAGAIN: return "EAGAIN";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case EXDEV: return "EXDEV";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case EMFILE: return "EMFILE";
-    case ENOTTY: return "ENOTTY";
-    case ETXTBSY: return "ETXTBSY";
-    case ENOSPC: return "ENOSPC";
-    case ESPIPE: return "ESPIPE";
-    case EROFS: return "EROFS";
-    case EMLINK: return "EMLINK";
-    case ERANGE: return "ERANGE";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOSYS: return "ENOSYS";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case ELOOP: return "ELOOP";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EOVERFLOW: return "EOVERFLOW";
-    }
-    snprintf(other, sizeof other, "errno %d", e);
-    return other;
-}
 
-static void show_result(const char *what, long result) {
-    if (result < 0)
-        printf("%s = -1 %s\n", what, errno_name(errno));
-    else
-        printf("%s = %ld\n", what, result);
-}
-#define SHOW(expr) show_result(#expr, (long)(expr))
 
 static const char *type_name(mode_t mode) {
     switch (mode & S_IFMT) {

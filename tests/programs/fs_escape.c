@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "report.h"
+
 #ifndef SYS_renameat2
 #define SYS_renameat2 316
 #endif
@@ -39,45 +41,7 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-static const char *errno_name(int e) {
-    static char other[32];
-    switch (e) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case ENXIO: return "ENXIO";
-    case EBADF: return "EBADF";
-    case EAGAIN: return "EAGAIN";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case EXDEV: return "EXDEV";
-    case ENODEV: return "ENODEV";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ENOTTY: return "ENOTTY";
-    case ETXTBSY: return "ETXTBSY";
-    case ENOSPC: return "ENOSPC";
-    case EROFS: return "EROFS";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOSYS: return "ENOSYS";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case ELOOP: return "ELOOP";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    }
-    snprintf(other, sizeof other, "errno %d", e);
-    return other;
-}
 
-static void show_result(const char *what, long result) {
-    if (result < 0)
-        printf("%s = -1 %s\n", what, errno_name(errno));
-    else
-        printf("%s = %ld\n", what, result);
-}
-#define SHOW(expr) show_result(#expr, (long)(expr))
 
 // For an open that should fail: if it succeeds anyway the fd is closed at once,
 // so that nothing later in the program can write through it.

@@ -20,6 +20,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "report.h"
+
 #ifndef SYS_copy_file_range
 #define SYS_copy_file_range 326
 #endif
@@ -29,45 +31,7 @@
 
 extern char **environ;
 
-static const char *errno_name(int e) {
-    static char other[32];
-    switch (e) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case ENXIO: return "ENXIO";
-    case EBADF: return "EBADF";
-    case EAGAIN: return "EAGAIN";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EEXIST: return "EEXIST";
-    case EXDEV: return "EXDEV";
-    case ENODEV: return "ENODEV";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ENOTTY: return "ENOTTY";
-    case ETXTBSY: return "ETXTBSY";
-    case ENOSPC: return "ENOSPC";
-    case ESPIPE: return "ESPIPE";
-    case EROFS: return "EROFS";
-    case EPIPE: return "EPIPE";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOSYS: return "ENOSYS";
-    case ELOOP: return "ELOOP";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    }
-    snprintf(other, sizeof other, "errno %d", e);
-    return other;
-}
 
-static void show_result(const char *what, long result) {
-    if (result < 0)
-        printf("%s = -1 %s\n", what, errno_name(errno));
-    else
-        printf("%s = %ld\n", what, result);
-}
-#define SHOW(expr) show_result(#expr, (long)(expr))
 
 static const char *yes(int condition) { return condition ? "yes" : "no"; }
 
