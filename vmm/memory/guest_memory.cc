@@ -15,11 +15,18 @@ namespace burrow::memory {
 using abi::kPageSize;
 
 Result<GuestMemory> GuestMemory::create(uint64_t size) {
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // Aligned to 2 MiB so the host can back the guest's 2 MiB pages with huge pages:
+  // reserve one large page more, then trim both ends.
+  constexpr uint64_t kAlign = abi::kLargePageSize;
+  void* p = mmap(nullptr, size + kAlign, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
     return make_error(ExitCode::kMonitorFailed,
                       fmt::format("cannot reserve {} MiB of guest memory: {}", size >> 20, std::strerror(errno)));
-  return GuestMemory(static_cast<uint8_t*>(p), size);
+  auto raw = reinterpret_cast<uint64_t>(p);
+  uint64_t base = (raw + kAlign - 1) & ~(kAlign - 1);
+  if (base > raw) munmap(p, base - raw);
+  if (uint64_t tail = raw + size + kAlign - (base + size); tail) munmap(reinterpret_cast<void*>(base + size), tail);
+  return GuestMemory(reinterpret_cast<uint8_t*>(base), size);
 }
 
 GuestMemory::GuestMemory(GuestMemory&& o) noexcept : base_(o.base_), size_(o.size_), cursor_(o.cursor_) {
@@ -55,8 +62,9 @@ Result<uint64_t*> PageTableBuilder::entry(uint64_t root, uint64_t va, int leaf_l
     if (!(e & kPtePresent)) {
       auto frame = mem_.alloc_frames(1);
       if (!frame) return frame.error();
-      // Intermediate levels allow everything; leaves decide.
-      e = *frame | kPtePresent | kPteWrite | kPteUser;
+      // Intermediate levels allow everything; leaves decide. Accessed is set up front:
+      // the CPU would set it on first use, which under shadow paging costs an exit.
+      e = *frame | kPtePresent | kPteWrite | kPteUser | kPteAccessed;
     }
     table = e & kPteAddrMask;
   }

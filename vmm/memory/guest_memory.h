@@ -19,6 +19,7 @@ namespace burrow::memory {
 inline constexpr uint64_t kPtePresent = 1ull << 0;
 inline constexpr uint64_t kPteWrite = 1ull << 1;
 inline constexpr uint64_t kPteUser = 1ull << 2;
+inline constexpr uint64_t kPteAccessed = 1ull << 5;
 inline constexpr uint64_t kPteLarge = 1ull << 7;
 inline constexpr uint64_t kPteGlobal = 1ull << 8;
 inline constexpr uint64_t kPteNoExec = 1ull << 63;
