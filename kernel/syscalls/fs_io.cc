@@ -482,6 +482,8 @@ namespace {
 // Copies through a kernel bounce page, for descriptors the host cannot splice.
 int64_t copy_loop(File* in, File* out, uint64_t count, int64_t* in_offset) {
   constexpr uint64_t kBounce = 4096;
+  if (in->kind == FileKind::kSynthetic)
+    if (int64_t e = fs::file_generate(in); e < 0) return e;
   char* page = static_cast<char*>(kmalloc(kBounce));
   if (!page) return -ENOMEM;
   int64_t total = 0;
@@ -496,8 +498,6 @@ int64_t copy_loop(File* in, File* out, uint64_t count, int64_t* in_offset) {
                                        static_cast<uint64_t>(*in_offset));
     else if (in->kind == FileKind::kPipe)
       got = fs::pipe_read(in, page, want);
-    else if (in->kind == FileKind::kSynthetic && (got = fs::file_generate(in)) < 0)
-      ;
     else if (in->kind == FileKind::kSynthetic)
       got = static_cast<int64_t>(fs::file_read_synthetic(in, *in_offset < 0 ? in->offset : static_cast<uint64_t>(*in_offset), page, want));
     else if (in->kind == FileKind::kNull)
