@@ -5,6 +5,7 @@
 #include "hypercall.h"
 #include "lib/heap.h"
 #include "lib/string.h"
+#include "mm/fault.h"
 
 namespace burrow::kernel::fs {
 
@@ -101,3 +102,12 @@ uint64_t file_read_synthetic(const File* f, uint64_t offset, char* out, uint64_t
 }
 
 }  // namespace burrow::kernel::fs
+
+namespace burrow::kernel::mm {
+
+bool fill_from_file(uint64_t file, const void* fills, uint32_t count) {
+  const auto* f = reinterpret_cast<const fs::File*>(file);
+  return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count) >= 0;
+}
+
+}  // namespace burrow::kernel::mm

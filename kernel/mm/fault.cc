@@ -8,6 +8,7 @@
 
 #include "boot.h"
 #include "burrow/abi/layout.h"
+#include "burrow/abi/hypercall.h"
 #include "hypercall.h"
 #include "mm/frames.h"
 #include "mm/paging.h"
@@ -52,7 +53,7 @@ bool allows(const Vma& v, bool write, bool fetch) {
 }
 
 bool large_allowed(const Vma& v, uint64_t block) {
-  // FIXME(files): file-backed pages will come from the file, 4 KiB at a time.
+  // File-backed pages come from the file, 4 KiB at a time.
   return v.file == 0 && !(v.flags & kVmaNoHugePage) && block >= v.start && block + kLargePageSize <= v.end;
 }
 
@@ -70,6 +71,32 @@ const Vma* grow_down_to(uint64_t addr) {
     return nullptr;
   if (!g_vmas.grow_down(next->start, page)) return nullptr;
   return g_vmas.find(addr);
+}
+
+// map_small for an area backed by a file: the pages that get frames are then read
+// from the file, all in one hypercall.
+bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all) {
+  static constinit uint64_t missing[kFaultAheadMaxPages] = {};
+  static constinit abi::FileFill fills[abi::kMaxFileFills] = {};
+  uint32_t n = 0;
+  for (uint64_t p = lo; p < hi; p += kPageSize)
+    if (!leaf_for(p).frame()) missing[n++] = p;
+  if (!map_small(lo, hi, required, v.prot, all)) return false;
+  uint32_t runs = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t frame = leaf_for(missing[i]).frame();
+    if (!frame) continue;  // a best-effort page that did not get one
+    uint64_t offset = v.file_offset + (missing[i] - v.start);
+    abi::FileFill* last = runs ? &fills[runs - 1] : nullptr;
+    if (last && last->phys + last->len == frame && last->offset + last->len == offset) {
+      last->len += kPageSize;
+    } else {
+      fills[runs++] = {frame, offset, kPageSize};
+    }
+  }
+  // NOTE: a read error leaves zeros where Linux would raise SIGBUS on access.
+  if (runs) fill_from_file(v.file, fills, runs);
+  return true;
 }
 
 // Gives the page a frame (the area allows the access); false when out of memory.
@@ -98,6 +125,7 @@ bool fault_in(uint64_t page, const Vma& v) {
   lo = max64(max64(lo, v.start), block);
   hi = min64(min64(hi, v.end), block + kLargePageSize);
   g_sequential_next = hi;
+  if (v.file) return map_file_pages(v, lo, hi, page, false);
   return map_small(lo, hi, page, v.prot, false);
 }
 
@@ -144,7 +172,8 @@ bool populate(uint64_t start, uint64_t end) {
         continue;
       }
       uint64_t seg_end = min64(stop, block_end);
-      if (!map_small(va, seg_end, va, v->prot, true)) return false;
+      if (!(v->file ? map_file_pages(*v, va, seg_end, va, true) : map_small(va, seg_end, va, v->prot, true)))
+        return false;
       va = seg_end;
     }
   }

@@ -16,6 +16,10 @@ FaultResult handle_page_fault(uint64_t addr, uint64_t error_code);
 // Maps every page of [start, end) now (MAP_POPULATE, MADV_POPULATE_*, mlock); areas
 // without access are skipped. False when guest memory ran out (what was mapped stays).
 bool populate(uint64_t start, uint64_t end);
+
+// Provided by the file layer (fs/file.cc): fills fresh frames from the file an area
+// maps (Vma::file); false on an I/O error.
+bool fill_from_file(uint64_t file, const void* fills, uint32_t count);
 // True when the page holding va has a frame (mincore).
 bool resident(uint64_t va);
 

@@ -2,6 +2,8 @@
 // Linux's order, the same errnos, the same placement): areas in the VMA map, pages on
 // demand (mm/fault.cc) or at once for MAP_POPULATE, freed memory back to the host.
 #include "boot.h"
+#include "fs/fdtable.h"
+#include "fs/file.h"
 #include "burrow/abi/layout.h"
 #include "hypercall.h"
 #include "mm/fault.h"
@@ -68,11 +70,51 @@ VmaMap& vmas() { return mm::program_vmas(); }
 // all of memory is refused; anything smaller is granted and served on demand.
 bool may_commit(uint64_t bytes) { return bytes / kPageSize <= mm::frames_total_count(); }
 
-// Removes [start, end) from the areas and the page tables (munmap's core).
+// A mapped file holds one reference (fs::file_get) while any area maps it.
+bool file_mapped(uint64_t file) {
+  for (uint32_t i = 0; i < vmas().size(); ++i)
+    if (vmas()[i].file == file) return true;
+  return false;
+}
+
+// Removes [start, end) from the areas and the page tables (munmap's core), and lets
+// go of files no area maps any more.
 bool unmap(uint64_t start, uint64_t end) {
+  constexpr uint32_t kMaxFiles = 16;
+  uint64_t files[kMaxFiles];
+  uint32_t n = 0;
+  for (const Vma* v = vmas().find_next(start); v && v->start < end && n < kMaxFiles; v = vmas().find_next(v->end)) {
+    bool seen = false;
+    for (uint32_t i = 0; i < n; ++i) seen = seen || files[i] == v->file;
+    if (v->file && !seen) files[n++] = v->file;
+  }
   if (!vmas().remove(start, end)) return false;
   mm::unmap_range(start, end);
+  // NOTE: a single munmap over more than kMaxFiles mapped files keeps the extra ones
+  // referenced (open on the host) until the program exits.
+  for (uint32_t i = 0; i < n; ++i)
+    if (!file_mapped(files[i])) fs::file_put(reinterpret_cast<fs::File*>(files[i]));
   return true;
+}
+
+// The checks mmap makes of a file descriptor; *file is the description to map.
+int64_t check_file_mapping(int fd, int type, int prot, uint64_t* file) {
+  fs::File* f = fs::fd_get(fd);
+  if (!f) return -EBADF;
+  constexpr uint32_t kAccMode = 3, kRdOnly = 0, kWrOnly = 1, kRdWr = 2, kPathFlag = 010000000;
+  if (f->flags & kPathFlag) return -EBADF;
+  if (f->kind != fs::FileKind::kHost || f->is_dir) return -ENODEV;
+  uint32_t mode = f->flags & kAccMode;
+  if (mode == kWrOnly) return -EACCES;
+  if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return -EINVAL;
+  if (type != kMapPrivate) {
+    if ((prot & mm::kProtWrite) && mode != kRdWr) return -EACCES;
+    // A shared mapping of a file the program can write needs its pages written
+    // back to the file (msync, munmap, exit); until that exists, refuse it.
+    if (mode != kRdOnly) return unsupported("MAP_SHARED of a file opened for writing");
+  }
+  *file = reinterpret_cast<uint64_t>(f);
+  return 0;
 }
 
 // Linux's get_unmapped_area for anonymous memory: the hint if it is free, else the
@@ -210,12 +252,12 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64
   uint64_t size = page_up(len);
   if (size == 0) return -ENOMEM;
   int type = flags & kMapTypeMask;
+  uint64_t file = 0;
   if (!(flags & kMapAnonymous)) {
-    (void)fd;
-    return unsupported("mmap of a file (files arrive with the filesystem work)");
-  }
-  // Anonymous memory: MAP_SHARED_VALIDATE is refused, unknown flags are ignored.
-  if (type == kMapShared) {
+    if (int64_t r = check_file_mapping(fd, type, prot, &file); r < 0) return r;
+    if (type == kMapSharedValidate) type = kMapShared;
+  } else if (type == kMapShared) {
+    // Anonymous memory: MAP_SHARED_VALIDATE is refused, unknown flags are ignored.
     if (flags & kMapGrowsDown) return -EINVAL;
   } else if (type != kMapPrivate && type != kMapDroppable) {
     return -EINVAL;
@@ -256,8 +298,10 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64
     if (r < 0) return r;
     start = static_cast<uint64_t>(r);
   }
-  Vma v{start, start + size, 0, start, p, vflags, VmaKind::kAnon};
+  Vma v{start, start + size, file, file ? static_cast<uint64_t>(offset) : start, p, vflags, VmaKind::kAnon};
+  bool new_reference = file && !file_mapped(file);
   if (!vmas().insert(v)) return -ENOMEM;
+  if (new_reference) fs::file_get(reinterpret_cast<fs::File*>(file));
   bool want_pages = (flags & kMapLocked) || ((flags & kMapPopulate) && !(flags & kMapNonBlock));
   if (want_pages && p && !mm::populate(start, start + size)) {
     // Burrow refuses what it cannot back, rather than killing the program later.

@@ -261,6 +261,14 @@ TEST_F(HypercallTest, FileHypercallsRefuseHostileArguments) {
   EXPECT_TRUE(dir & (int64_t{1} << 32));
   uint64_t handle = static_cast<uint64_t>(dir) & 0xFFFFFFFF;
   EXPECT_GE(handle, 3u);
+  // Filling frames from a file: every run is checked before any frame is touched.
+  abi::FileFill outside{kMemorySize - kPageSize, 0, 2 * kPageSize};
+  std::memcpy(host(kUserRw), &outside, sizeof(outside));
+  EXPECT_EQ(call(Hypercall::kFillFromFile, handle, kUserRw, 1), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kFillFromFile, handle, kUserRw, 0), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kFillFromFile, handle, kUserRw, abi::kMaxFileFills + 1), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kFillFromFile, handle, kSupervisor, 1), kEfault);
+  EXPECT_EQ(call(Hypercall::kFillFromFile, 77, kUserRw, 1), kEbadf);
   EXPECT_EQ(call(Hypercall::kClose, handle), 0);
   // Handles never handed out, or already closed, are EBADF everywhere.
   for (uint64_t h : {handle, uint64_t{77}, ~uint64_t{0}}) {
@@ -576,7 +584,7 @@ TEST_F(HypercallTest, UnknownSyscallNumbersAreNamedSafely) {
 // ---- Calls that end the VM --------------------------------------------------------
 
 TEST_F(HypercallTest, UnknownHypercallNumbersEndTheVmWith125) {
-  for (uint64_t nr : U64s{uint64_t{0}, uint64_t{24}, uint64_t{31}, uint64_t{32}, uint64_t{999},
+  for (uint64_t nr : U64s{uint64_t{0}, uint64_t{40}, uint64_t{31}, uint64_t{32}, uint64_t{999},
                       uint64_t{1} << 63, ~0ull}) {
     SCOPED_TRACE(nr);
     Capture err(STDERR_FILENO);

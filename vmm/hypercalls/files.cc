@@ -189,6 +189,32 @@ int64_t FileService::ioctl(uint64_t handle, uint64_t request, uint64_t arg) {
   return put(arg, out, size) ? 0 : -EFAULT;
 }
 
+int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  if (count == 0 || count > abi::kMaxFileFills) return -EINVAL;
+  std::vector<abi::FileFill> runs(count);
+  if (!get_bytes(fills, runs.data(), count * sizeof(abi::FileFill))) return -EFAULT;
+  // Check every run before touching any frame.
+  for (const auto& r : runs)
+    if (r.len > (2u << 20) || static_cast<int64_t>(r.offset) < 0 || !mem_.at(r.phys, r.len)) return -EINVAL;
+  int64_t total = 0;
+  for (const auto& r : runs) {
+    // SAFETY: [phys, phys+len) was checked to lie inside guest memory.
+    uint8_t* dst = mem_.at(r.phys, r.len);
+    uint64_t done = 0;
+    while (done < r.len) {
+      ssize_t n = ::pread(h->fd, dst + done, r.len - done, static_cast<off_t>(r.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -errno;
+      if (n == 0) break;  // end of file: the rest of the frame stays zero
+      done += static_cast<uint64_t>(n);
+    }
+    total += static_cast<int64_t>(done);
+  }
+  return total;
+}
+
 int64_t FileService::get_flags(uint64_t handle) {
   Handle* h = get(handle);
   if (!h) return -EBADF;

@@ -33,6 +33,7 @@ class FileService {
   int64_t get_flags(uint64_t handle);
   int64_t file_op(const uint64_t* args);  // FileOp, handle, a, b, c, d
   int64_t path_op(const uint64_t* args);  // PathOp, path, len, path2, len2, a, b, c
+  int64_t fill(uint64_t handle, uint64_t fills, uint64_t count);
 
  private:
   struct Handle {

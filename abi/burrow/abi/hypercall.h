@@ -67,6 +67,10 @@ enum class Hypercall : uint64_t {
   kFileOp = 22,
   // args: PathOp, path, path length, path2, path2 length, a, b, c → result or -errno.
   kPathOp = 23,
+  // args: handle, guest virtual FileFill array, count (at most kMaxFileFills) →
+  // bytes read or -errno. Fills guest-physical frames (fresh, zeroed) from the
+  // file: the pages of a file mapping, which the program may only read.
+  kFillFromFile = 24,
 
   // Memory (64 and up).
   // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
@@ -85,6 +89,16 @@ struct MemoryRange {
 };
 static_assert(sizeof(MemoryRange) == 16);
 inline constexpr uint64_t kMaxMemoryRanges = 64;
+
+// One run of a kFillFromFile request: `len` bytes at guest-physical `phys` from
+// file offset `offset`; whatever lies beyond the end of the file stays zero.
+struct FileFill {
+  uint64_t phys;
+  uint64_t offset;
+  uint64_t len;
+};
+static_assert(sizeof(FileFill) == 24);
+inline constexpr uint64_t kMaxFileFills = 512;
 
 // Operations on an open handle (kFileOp). Pointers are guest virtual.
 enum class FileOp : uint64_t {
