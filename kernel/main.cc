@@ -45,11 +45,14 @@ extern "C" [[noreturn]] void enter_user(abi::TrapFrame* f);
 const abi::BootInfo& boot_info() { return *g_boot; }
 
 void exit_program(int status) {
+  // The files of shared mappings get their pages, as the page cache would.
+  mm::write_back(0, abi::kUserEnd);
   hypercall(abi::Hypercall::kExit, static_cast<uint64_t>(status & 0xff));
   for (;;) asm volatile("ud2");
 }
 
 void kill_program(int sig, uint64_t fault_addr, uint64_t rip, int si_code) {
+  mm::write_back(0, abi::kUserEnd);
   hypercall(abi::Hypercall::kFatalSignal, static_cast<uint64_t>(sig), fault_addr, rip,
             static_cast<uint64_t>(si_code));
   for (;;) asm volatile("ud2");

@@ -110,4 +110,9 @@ bool fill_from_file(uint64_t file, const void* fills, uint32_t count) {
   return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count) >= 0;
 }
 
+bool write_to_file(uint64_t file, const void* fills, uint32_t count) {
+  const auto* f = reinterpret_cast<const fs::File*>(file);
+  return hypercall(abi::Hypercall::kWriteToFile, f->handle, reinterpret_cast<uint64_t>(fills), count) >= 0;
+}
+
 }  // namespace burrow::kernel::mm

@@ -180,6 +180,31 @@ bool populate(uint64_t start, uint64_t end) {
   return true;
 }
 
+void write_back(uint64_t start, uint64_t end) {
+  static constinit abi::FileFill runs[abi::kMaxFileFills] = {};
+  for (const Vma* v = g_vmas.find_next(start); v && v->start < end; v = g_vmas.find_next(v->end)) {
+    if (!v->file || !(v->flags & kVmaShared)) continue;
+    uint32_t n = 0;
+    auto flush = [&] {
+      if (n) write_to_file(v->file, runs, n);
+      n = 0;
+    };
+    for (uint64_t p = max64(start, v->start); p < min64(end, v->end); p += kPageSize) {
+      uint64_t frame = leaf_for(p).frame();
+      if (!frame) continue;
+      uint64_t offset = v->file_offset + (p - v->start);
+      abi::FileFill* last = n ? &runs[n - 1] : nullptr;
+      if (last && last->phys + last->len == frame && last->offset + last->len == offset) {
+        last->len += kPageSize;
+        continue;
+      }
+      if (n == abi::kMaxFileFills) flush();
+      runs[n++] = {frame, offset, kPageSize};
+    }
+    flush();
+  }
+}
+
 bool resident(uint64_t va) { return leaf_for(va).frame() != 0; }
 
 bool user_prepare(uint64_t addr, uint64_t len, bool write) {

@@ -20,6 +20,13 @@ bool populate(uint64_t start, uint64_t end);
 // Provided by the file layer (fs/file.cc): fills fresh frames from the file an area
 // maps (Vma::file); false on an I/O error.
 bool fill_from_file(uint64_t file, const void* fills, uint32_t count);
+// The other direction, for shared file mappings.
+bool write_to_file(uint64_t file, const void* fills, uint32_t count);
+
+// Writes the pages of shared file mappings in [start, end) back to their files
+// (msync, munmap, exit). Every page with a frame is written: the monitor sets the
+// dirty bit up front, so it cannot tell which ones changed.
+void write_back(uint64_t start, uint64_t end);
 // True when the page holding va has a frame (mincore).
 bool resident(uint64_t va);
 

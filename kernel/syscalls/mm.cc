@@ -88,6 +88,7 @@ bool unmap(uint64_t start, uint64_t end) {
     for (uint32_t i = 0; i < n; ++i) seen = seen || files[i] == v->file;
     if (v->file && !seen) files[n++] = v->file;
   }
+  mm::write_back(start, end);
   if (!vmas().remove(start, end)) return false;
   mm::unmap_range(start, end);
   // NOTE: a single munmap over more than kMaxFiles mapped files keeps the extra ones
@@ -101,18 +102,13 @@ bool unmap(uint64_t start, uint64_t end) {
 int64_t check_file_mapping(int fd, int type, int prot, uint64_t* file) {
   fs::File* f = fs::fd_get(fd);
   if (!f) return -EBADF;
-  constexpr uint32_t kAccMode = 3, kRdOnly = 0, kWrOnly = 1, kRdWr = 2, kPathFlag = 010000000;
+  constexpr uint32_t kAccMode = 3, kWrOnly = 1, kRdWr = 2, kPathFlag = 010000000;
   if (f->flags & kPathFlag) return -EBADF;
   if (f->kind != fs::FileKind::kHost || f->is_dir) return -ENODEV;
   uint32_t mode = f->flags & kAccMode;
   if (mode == kWrOnly) return -EACCES;
   if (type != kMapShared && type != kMapPrivate && type != kMapSharedValidate) return -EINVAL;
-  if (type != kMapPrivate) {
-    if ((prot & mm::kProtWrite) && mode != kRdWr) return -EACCES;
-    // A shared mapping of a file the program can write needs its pages written
-    // back to the file (msync, munmap, exit); until that exists, refuse it.
-    if (mode != kRdOnly) return unsupported("MAP_SHARED of a file opened for writing");
-  }
+  if (type != kMapPrivate && (prot & mm::kProtWrite) && mode != kRdWr) return -EACCES;
   *file = reinterpret_cast<uint64_t>(f);
   return 0;
 }
@@ -529,7 +525,7 @@ int64_t sys_msync(uint64_t start, uint64_t len, int flags) {
       if (start >= end) return -ENOMEM;
       unmapped = -ENOMEM;
     }
-    // FIXME(files): MS_SYNC on a shared file mapping writes its pages back here.
+    mm::write_back(start, v->end < end ? v->end : end);
     start = v->end;
     if (start >= end) return unmapped;
   }

@@ -1,7 +1,7 @@
 // File-backed mmap: private mappings read the file, keep their own writes (copy on
 // write), see zeros past the end of the file within the last page; MADV_DONTNEED
-// rereads the file; a read-only shared mapping reads it too; bad descriptors and
-// access modes fail as Linux's do.
+// rereads the file; shared mappings read it and write back on msync, munmap and
+// exit, never growing the file; bad descriptors and access modes fail as Linux's do.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -65,5 +65,28 @@ int main(void) {
     close(fd);
     printf("after close: still readable: %s\n", r != MAP_FAILED && r[100] == data[100] ? "yes" : "no");
     unlink("mapped.bin");
+
+    // Shared and writable: the file sees the writes (after msync, munmap, and at exit;
+    // the harness compares the file left behind). Writes past the end of the file in
+    // its last page never reach it.
+    int sfd = open("shared.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (write(sfd, data, 10000) != 10000) return 1;
+    unsigned char *m = mmap(NULL, 12288, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+    if (m == MAP_FAILED) {
+        printf("mmap shared = -1 %s\n", errno_name(errno));
+        return 1;
+    }
+    m[10] = 'A';
+    SHOW(msync(m, 4096, MS_SYNC));
+    pread(sfd, &back, 1, 10);
+    printf("shared: after msync the file has the write: %s\n", back == 'A' ? "yes" : "no");
+    m[5000] = 'B';
+    m[11000] = 'Z';  // past the end of the file: stays in memory only
+    SHOW(munmap(m, 12288));
+    pread(sfd, &back, 1, 5000);
+    printf("shared: after munmap the file has the write: %s\n", back == 'B' ? "yes" : "no");
+    printf("shared: the file did not grow: %s\n", lseek(sfd, 0, SEEK_END) == 10000 ? "yes" : "no");
+    m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 4096);
+    m[1] = 'C';  // written back when the program exits
     return 0;
 }

@@ -189,17 +189,25 @@ int64_t FileService::ioctl(uint64_t handle, uint64_t request, uint64_t arg) {
   return put(arg, out, size) ? 0 : -EFAULT;
 }
 
+// The runs of a kFillFromFile or kWriteToFile request, every one checked before any
+// frame is touched: nullopt when a run is out of bounds, empty when unreadable.
+std::optional<std::vector<abi::FileFill>> FileService::runs(uint64_t fills, uint64_t count) {
+  if (count == 0 || count > abi::kMaxFileFills) return std::nullopt;
+  std::vector<abi::FileFill> out(count);
+  if (!get_bytes(fills, out.data(), count * sizeof(abi::FileFill))) return std::vector<abi::FileFill>{};
+  for (const auto& r : out)
+    if (r.len > (2u << 20) || static_cast<int64_t>(r.offset) < 0 || !mem_.at(r.phys, r.len)) return std::nullopt;
+  return out;
+}
+
 int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count) {
   Handle* h = get(handle);
   if (!h) return -EBADF;
-  if (count == 0 || count > abi::kMaxFileFills) return -EINVAL;
-  std::vector<abi::FileFill> runs(count);
-  if (!get_bytes(fills, runs.data(), count * sizeof(abi::FileFill))) return -EFAULT;
-  // Check every run before touching any frame.
-  for (const auto& r : runs)
-    if (r.len > (2u << 20) || static_cast<int64_t>(r.offset) < 0 || !mem_.at(r.phys, r.len)) return -EINVAL;
+  auto checked = runs(fills, count);
+  if (!checked) return -EINVAL;
+  if (checked->empty()) return -EFAULT;
   int64_t total = 0;
-  for (const auto& r : runs) {
+  for (const auto& r : *checked) {
     // SAFETY: [phys, phys+len) was checked to lie inside guest memory.
     uint8_t* dst = mem_.at(r.phys, r.len);
     uint64_t done = 0;
@@ -208,6 +216,33 @@ int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count) {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return -errno;
       if (n == 0) break;  // end of file: the rest of the frame stays zero
+      done += static_cast<uint64_t>(n);
+    }
+    total += static_cast<int64_t>(done);
+  }
+  return total;
+}
+
+int64_t FileService::write_back(uint64_t handle, uint64_t fills, uint64_t count) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  if (h->read_only) return -EROFS;
+  auto checked = runs(fills, count);
+  if (!checked) return -EINVAL;
+  if (checked->empty()) return -EFAULT;
+  struct stat st {};
+  if (::fstat(h->fd, &st) < 0) return -errno;
+  int64_t total = 0;
+  for (const auto& r : *checked) {
+    if (r.offset >= static_cast<uint64_t>(st.st_size)) continue;
+    uint64_t len = std::min<uint64_t>(r.len, static_cast<uint64_t>(st.st_size) - r.offset);
+    // SAFETY: [phys, phys+len) was checked to lie inside guest memory.
+    const uint8_t* src = mem_.at(r.phys, len);
+    uint64_t done = 0;
+    while (done < len) {
+      ssize_t n = ::pwrite(h->fd, src + done, len - done, static_cast<off_t>(r.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -errno;
       done += static_cast<uint64_t>(n);
     }
     total += static_cast<int64_t>(done);

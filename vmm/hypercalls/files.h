@@ -34,6 +34,7 @@ class FileService {
   int64_t file_op(const uint64_t* args);  // FileOp, handle, a, b, c, d
   int64_t path_op(const uint64_t* args);  // PathOp, path, len, path2, len2, a, b, c
   int64_t fill(uint64_t handle, uint64_t fills, uint64_t count);
+  int64_t write_back(uint64_t handle, uint64_t fills, uint64_t count);
 
  private:
   struct Handle {
@@ -42,6 +43,7 @@ class FileService {
     bool owned = false;      // false for the monitor's own stdio
   };
   Handle* get(uint64_t handle);
+  std::optional<std::vector<abi::FileFill>> runs(uint64_t fills, uint64_t count);
   std::optional<std::string> guest_path(uint64_t va, uint64_t len);
   bool put(uint64_t va, const void* src, size_t len) { return memory::write_virtual(mem_, cr3_, va, src, len); }
   bool get_bytes(uint64_t va, void* dst, size_t len) { return memory::read_virtual(mem_, cr3_, va, dst, len); }

@@ -110,6 +110,9 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     case Hypercall::kFillFromFile:
       result = files_.fill(a[0], a[1], a[2]);
       break;
+    case Hypercall::kWriteToFile:
+      result = files_.write_back(a[0], a[1], a[2]);
+      break;
     case Hypercall::kExit:
       return {static_cast<int>(a[0] & 0xff)};
     case Hypercall::kFatalSignal:

@@ -71,6 +71,10 @@ enum class Hypercall : uint64_t {
   // bytes read or -errno. Fills guest-physical frames (fresh, zeroed) from the
   // file: the pages of a file mapping, which the program may only read.
   kFillFromFile = 24,
+  // args: handle, guest virtual FileFill array, count → bytes written or -errno.
+  // Writes guest-physical frames back to the file (a shared file mapping), never
+  // past its current end (a mapping does not grow its file).
+  kWriteToFile = 25,
 
   // Memory (64 and up).
   // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
