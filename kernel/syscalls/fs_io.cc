@@ -532,6 +532,24 @@ int64_t copy_loop(File* in, File* out, uint64_t count, int64_t* in_offset) {
 
 }  // namespace
 
+int64_t sys_fadvise64(int fd, int64_t, int64_t len, int advice) {
+  File* f = fs::fd_get(fd);
+  if (!f) return -EBADF;
+  if (f->kind == FileKind::kPipe) return -ESPIPE;
+  if (advice < 0 || advice > 5 || len < 0) return -EINVAL;  // POSIX_FADV_NORMAL..NOREUSE
+  // Advice only: the host's page cache does its own readahead.
+  return 0;
+}
+
+// Extended attributes are not part of the VM's view of files: it answers as a file
+// system without them does.
+int64_t sys_getxattr(uint64_t, uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
+int64_t sys_lgetxattr(uint64_t, uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
+int64_t sys_fgetxattr(int fd, uint64_t, uint64_t, uint64_t) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
+int64_t sys_listxattr(uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
+int64_t sys_llistxattr(uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
+int64_t sys_flistxattr(int fd, uint64_t, uint64_t) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
+
 int64_t sys_sendfile(int out_fd, int in_fd, uint64_t offset, uint64_t count) {
   File* out = fs::fd_get(out_fd);
   File* in = fs::fd_get(in_fd);

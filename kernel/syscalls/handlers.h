@@ -47,6 +47,13 @@ int64_t sys_fstat(int fd, uint64_t statbuf);
 int64_t sys_fstatfs(int fd, uint64_t buf);
 int64_t sys_getdents64(int fd, uint64_t buf, uint64_t count);
 int64_t sys_sendfile(int out_fd, int in_fd, uint64_t offset, uint64_t count);
+int64_t sys_fadvise64(int fd, int64_t offset, int64_t len, int advice);
+int64_t sys_getxattr(uint64_t path, uint64_t name, uint64_t value, uint64_t size);
+int64_t sys_lgetxattr(uint64_t path, uint64_t name, uint64_t value, uint64_t size);
+int64_t sys_fgetxattr(int fd, uint64_t name, uint64_t value, uint64_t size);
+int64_t sys_listxattr(uint64_t path, uint64_t list, uint64_t size);
+int64_t sys_llistxattr(uint64_t path, uint64_t list, uint64_t size);
+int64_t sys_flistxattr(int fd, uint64_t list, uint64_t size);
 int64_t sys_copy_file_range(int fd_in, uint64_t off_in, int fd_out, uint64_t off_out, uint64_t len, uint32_t flags);
 
 // fs_path.cc — names: opening, metadata, the directory tree, the current directory.
@@ -122,6 +129,7 @@ int64_t sys_rseq(uint64_t rseq, uint32_t len, int flags, uint32_t sig);
 int64_t sys_arch_prctl(int code, uint64_t addr);
 int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask);
 int64_t sys_sched_yield();
+int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t uaddr2, uint32_t val3);
 int64_t sys_wait4(int pid, uint64_t status, int options, uint64_t rusage);
 int64_t sys_waitid(int which, int id, uint64_t info, int options, uint64_t rusage);
 int64_t sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);

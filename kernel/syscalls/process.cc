@@ -89,6 +89,29 @@ int64_t sys_sched_getaffinity(int pid, uint64_t len, UserPtr<uint8_t> mask) {
 
 int64_t sys_sched_yield() { return 0; }
 
+// Futexes with one thread: nobody else can be waiting, so a wake finds no waiter,
+// and a wait whose value matches could only end by its timeout.
+int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64_t, uint32_t) {
+  constexpr int kWait = 0, kWake = 1, kWaitBitset = 9, kWakeBitset = 10;
+  constexpr int kCmdMask = ~(128 | 256);  // FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME
+  if (uaddr & 3) return -EINVAL;
+  switch (op & kCmdMask) {
+    case kWake:
+    case kWakeBitset:
+      return UserPtr<uint32_t>(uaddr).prepare(1, false) ? 0 : -EFAULT;
+    case kWait:
+    case kWaitBitset: {
+      uint32_t current;
+      if (!UserPtr<uint32_t>(uaddr).read(&current)) return -EFAULT;
+      if (current != val) return -EAGAIN;
+      if (timeout) return -ETIMEDOUT;
+      return unsupported("futex wait with no other thread to wake it (threads arrive later)");
+    }
+    default:
+      return unsupported("futex operation (threads arrive later)");
+  }
+}
+
 // A unikernel process never has children (fork is not offered), so every wait
 // finds none, exactly as on Linux for a process without children.
 int64_t sys_wait4(int, uint64_t, int options, uint64_t) {

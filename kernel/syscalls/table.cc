@@ -15,7 +15,8 @@ namespace {
   X(read) X(write) X(pread64) X(pwrite64) X(readv) X(writev) X(preadv) X(pwritev) X(preadv2)           \
   X(pwritev2) X(lseek) X(close) X(close_range) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(fcntl)        \
   X(ioctl) X(flock) X(fsync) X(fdatasync) X(sync) X(syncfs) X(ftruncate) X(fallocate) X(fchmod)        \
-  X(fchown) X(fstat) X(fstatfs) X(getdents64) X(sendfile) X(copy_file_range)                          \
+  X(fchown) X(fstat) X(fstatfs) X(getdents64) X(sendfile) X(copy_file_range) X(fadvise64) X(getxattr)   \
+  X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr)                          \
   /* fs_path.cc */                                                                                       \
   X(open) X(openat) X(creat) X(stat) X(lstat) X(newfstatat) X(statx) X(statfs) X(access) X(faccessat) \
   X(faccessat2) X(readlink) X(readlinkat) X(mkdir) X(mkdirat) X(mknod) X(mknodat) X(rmdir) X(unlink)  \
@@ -28,7 +29,7 @@ namespace {
   /* process.cc */                                                                                       \
   X(exit) X(exit_group) X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid)       \
   X(getpgrp) X(getgroups) X(set_tid_address) X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity)          \
-  X(sched_yield) X(prctl) X(wait4) X(waitid)                                                                                \
+  X(sched_yield) X(prctl) X(wait4) X(waitid) X(futex)                                                                                \
   /* signal.cc */                                                                                        \
   X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
   /* time.cc */                                                                                          \

@@ -264,6 +264,21 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
     return make_error(ExitCode::kCannotExecute, "segments reach into the stack area");
   auto regions = load_program(mem, pt, *root, elf, program.file, bias);
   if (!regions) return regions.error();
+  // The interpreter, as Linux maps it: top-down in the mmap area; the program
+  // starts there, with AT_BASE saying where.
+  uint64_t program_entry = elf.entry + bias;
+  uint64_t interp_base = 0;
+  if (program.interp_elf) {
+    const loader::ElfImage& ie = *program.interp_elf;
+    uint64_t align = kPageSize;
+    for (const auto& s : ie.loads) align = std::max(align, s.align);
+    interp_base = (abi::kUserMmapTop - (ie.max_vaddr - ie.min_vaddr)) & ~(align - 1);
+    uint64_t ibias = interp_base - ie.min_vaddr;
+    auto iregions = load_program(mem, pt, *root, ie, program.interp_file, ibias);
+    if (!iregions) return iregions.error();
+    regions->insert(regions->end(), iregions->begin(), iregions->end());
+    program_entry = ie.entry + ibias;
+  }
   if (regions->size() + 1 > abi::kMaxBootRegions)
     return make_error(ExitCode::kCannotExecute, "too many loadable segments");
 
@@ -292,7 +307,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
       {AT_PHDR, elf.phdr_vaddr + bias},
       {AT_PHENT, sizeof(Elf64_Phdr)},
       {AT_PHNUM, elf.phnum},
-      {AT_BASE, 0},
+      {AT_BASE, interp_base},
       {AT_FLAGS, 0},
       {AT_ENTRY, elf.entry + bias},
       {AT_UID, uid},
@@ -324,7 +339,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   boot->cpu_count = cpus;
   boot->memory_size = mem.size();
   boot->cr3 = as.cr3;
-  boot->entry = elf.entry + bias;
+  boot->entry = program_entry;
   boot->initial_rsp = stack->sp;
   boot->brk_start = brk_start;
   boot->stack_top = abi::kUserStackTop;

@@ -24,6 +24,9 @@ struct ProgramSpec {
   std::vector<std::string> argv, envp;
   std::vector<loader::AuxEntry> cpu_auxv;  // AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ
   bool shim_user = false;                  // map the shim user-accessible (PVM)
+  // The program's interpreter (PT_INTERP), when it has one.
+  std::span<const uint8_t> interp_file;
+  const loader::ElfImage* interp_elf = nullptr;
 };
 
 struct AddressSpace {

@@ -334,10 +334,24 @@ Result<int> run(const RunOptions& options) {
   if (!file) return file.error();
   auto elf = loader::parse_elf(file->bytes);
   if (!elf) return file_error(options.program, elf.error().code, elf.error().message);
-  if (elf->interp)
-    return file_error(options.program, ExitCode::kCannotExecute,
-                      fmt::format("dynamically linked (interpreter {}): only static programs run so far",
-                                  *elf->interp));
+  // A dynamically linked program: its interpreter comes from the VM's file system.
+  std::optional<ProgramFile> interp_file;
+  std::optional<loader::ElfImage> interp_elf;
+  if (elf->interp) {
+    auto f = read_program(*sandbox, *elf->interp, "/", search_path, options.memory);
+    if (!f) {
+      // What execve says when the interpreter is missing (bash: "required file not found").
+      return file_error(options.program, f.error().code == ExitCode::kNotFound ? ExitCode::kNotFound : ExitCode::kCannotExecute,
+                        fmt::format("cannot run its interpreter {}: {}", *elf->interp, f.error().message));
+    }
+    auto ie = loader::parse_elf(f->bytes);
+    if (!ie) return file_error(*elf->interp, ie.error().code, ie.error().message);
+    if (ie->interp || ie->type != ET_DYN)
+      return file_error(options.program, ExitCode::kCannotExecute,
+                        fmt::format("its interpreter {} is not a shared object", *elf->interp));
+    interp_file = std::move(*f);
+    interp_elf = std::move(*ie);
+  }
 
   auto sys = kvm::System::open();
   if (!sys) return sys.error();
@@ -356,6 +370,10 @@ Result<int> run(const RunOptions& options) {
   spec.elf = &*elf;
   spec.argv = options.argv;
   spec.shim_user = sys->is_pvm();
+  if (interp_elf) {
+    spec.interp_file = interp_file->bytes;
+    spec.interp_elf = &*interp_elf;
+  }
   spec.envp = envp;
   // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
   // natively at CPL 3): the host's own value, as a native run sees it.
