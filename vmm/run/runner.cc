@@ -341,8 +341,8 @@ Result<int> run(const RunOptions& options) {
     auto f = read_program(*sandbox, *elf->interp, "/", search_path, options.memory);
     if (!f) {
       // What execve says when the interpreter is missing (bash: "required file not found").
-      return file_error(options.program, f.error().code == ExitCode::kNotFound ? ExitCode::kNotFound : ExitCode::kCannotExecute,
-                        fmt::format("cannot run its interpreter {}: {}", *elf->interp, f.error().message));
+      // f's message already names the interpreter: "cannot run its interpreter X: why".
+      return file_error(options.program, f.error().code, "cannot run its interpreter " + f.error().message);
     }
     auto ie = loader::parse_elf(f->bytes);
     if (!ie) return file_error(*elf->interp, ie.error().code, ie.error().message);
