@@ -296,6 +296,11 @@ int64_t open_special(ResolvedPath& p, uint32_t flags, File** out) {
   return 0;
 }
 
+bool follow_special(ResolvedPath& p) {
+  const char* target = link_target(p.path);
+  return target && rewrite(p, target);
+}
+
 const char* special_dir_link(const char* path) {
   if (!proc_self_rest(path) && !under(path, "/dev/fd")) return nullptr;
   const char* target = link_target(path);

@@ -20,6 +20,10 @@ int64_t open_special(ResolvedPath& p, uint32_t flags, File** out);
 // when `path` is not such a link.
 const char* special_dir_link(const char* path);
 
+// Follows a guest-served link into the real file system (/proc/self/exe, cwd,
+// root, fd/N of a file) by rewriting `p` to its target; false when `p` is not one.
+bool follow_special(ResolvedPath& p);
+
 // readlink of a special path: 1 with the target in out (NUL-terminated), 0 when not
 // special, or -errno.
 int64_t readlink_special(const ResolvedPath& p, char* out, uint64_t cap);

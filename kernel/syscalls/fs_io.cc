@@ -547,6 +547,17 @@ int64_t sys_getxattr(uint64_t, uint64_t, uint64_t, uint64_t) { return -EOPNOTSUP
 int64_t sys_lgetxattr(uint64_t, uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
 int64_t sys_fgetxattr(int fd, uint64_t, uint64_t, uint64_t) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
 int64_t sys_listxattr(uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
+int64_t sys_setxattr(uint64_t, uint64_t, uint64_t, uint64_t, int) { return -EOPNOTSUPP; }
+int64_t sys_lsetxattr(uint64_t, uint64_t, uint64_t, uint64_t, int) { return -EOPNOTSUPP; }
+int64_t sys_fsetxattr(int fd, uint64_t, uint64_t, uint64_t, int) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
+int64_t sys_removexattr(uint64_t, uint64_t) { return -EOPNOTSUPP; }
+int64_t sys_lremovexattr(uint64_t, uint64_t) { return -EOPNOTSUPP; }
+int64_t sys_fremovexattr(int fd, uint64_t) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
+
+// No descriptor is a socket yet (sockets arrive later): Linux's answer for those.
+int64_t sys_getpeername(int fd, uint64_t, uint64_t) { return fs::fd_get(fd) ? -ENOTSOCK : -EBADF; }
+int64_t sys_getsockname(int fd, uint64_t, uint64_t) { return fs::fd_get(fd) ? -ENOTSOCK : -EBADF; }
+int64_t sys_getsockopt(int fd, int, int, uint64_t, uint64_t) { return fs::fd_get(fd) ? -ENOTSOCK : -EBADF; }
 int64_t sys_llistxattr(uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
 int64_t sys_flistxattr(int fd, uint64_t, uint64_t) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
 

@@ -264,6 +264,9 @@ int64_t sys_symlink(uint64_t target, uint64_t linkpath) { return sys_symlinkat(t
 int64_t sys_fchmodat(int dirfd, uint64_t path, uint32_t mode) {
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(dirfd, path, &p); r < 0) return r;
+  // glibc's fchmodat(AT_SYMLINK_NOFOLLOW) goes through /proc/self/fd/N of an O_PATH
+  // descriptor: follow it to the file itself.
+  fs::follow_special(p);
   return path_op(PathOp::kChmod, p, mode & 07777);
 }
 
@@ -277,6 +280,7 @@ int64_t sys_fchownat(int dirfd, uint64_t path, uint32_t uid, uint32_t gid, int f
   char first;
   if ((flags & kAtEmptyPath) && UserPtr<char>(path).read(&first) && first == '\0' && dirfd != kAtFdcwd)
     return sys_fchown(dirfd, uid, gid);
+  if (!(flags & kAtSymlinkNofollow)) fs::follow_special(p);
   return path_op((flags & kAtSymlinkNofollow) ? PathOp::kLchown : PathOp::kChown, p, uid, gid);
 }
 
@@ -297,6 +301,7 @@ int64_t sys_utimensat(int dirfd, uint64_t path, uint64_t times, int flags) {
   }
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(dirfd, path, &p); r < 0) return r;
+  if (!(flags & kAtSymlinkNofollow)) fs::follow_special(p);
   return path_op(PathOp::kUtimens, p, times, (flags & kAtSymlinkNofollow) ? 0 : 1);
 }
 
@@ -304,6 +309,7 @@ int64_t sys_truncate(uint64_t path, int64_t length) {
   if (length < 0) return -EINVAL;
   ResolvedPath p;
   if (int64_t r = fs::resolve_user_path(kAtFdcwd, path, &p); r < 0) return r;
+  fs::follow_special(p);
   return path_op(PathOp::kTruncate, p, static_cast<uint64_t>(length));
 }
 

@@ -54,6 +54,15 @@ int64_t sys_fgetxattr(int fd, uint64_t name, uint64_t value, uint64_t size);
 int64_t sys_listxattr(uint64_t path, uint64_t list, uint64_t size);
 int64_t sys_llistxattr(uint64_t path, uint64_t list, uint64_t size);
 int64_t sys_flistxattr(int fd, uint64_t list, uint64_t size);
+int64_t sys_setxattr(uint64_t path, uint64_t name, uint64_t value, uint64_t size, int flags);
+int64_t sys_lsetxattr(uint64_t path, uint64_t name, uint64_t value, uint64_t size, int flags);
+int64_t sys_fsetxattr(int fd, uint64_t name, uint64_t value, uint64_t size, int flags);
+int64_t sys_removexattr(uint64_t path, uint64_t name);
+int64_t sys_lremovexattr(uint64_t path, uint64_t name);
+int64_t sys_fremovexattr(int fd, uint64_t name);
+int64_t sys_getpeername(int fd, uint64_t addr, uint64_t addrlen);
+int64_t sys_getsockname(int fd, uint64_t addr, uint64_t addrlen);
+int64_t sys_getsockopt(int fd, int level, int optname, uint64_t optval, uint64_t optlen);
 int64_t sys_copy_file_range(int fd_in, uint64_t off_in, int fd_out, uint64_t off_out, uint64_t len, uint32_t flags);
 
 // fs_path.cc — names: opening, metadata, the directory tree, the current directory.

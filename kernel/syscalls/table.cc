@@ -16,7 +16,9 @@ namespace {
   X(pwritev2) X(lseek) X(close) X(close_range) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(fcntl)        \
   X(ioctl) X(flock) X(fsync) X(fdatasync) X(sync) X(syncfs) X(ftruncate) X(fallocate) X(fchmod)        \
   X(fchown) X(fstat) X(fstatfs) X(getdents64) X(sendfile) X(copy_file_range) X(fadvise64) X(getxattr)   \
-  X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr)                          \
+  X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) X(setxattr)   \
+  X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(getpeername) X(getsockname) \
+  X(getsockopt)                          \
   /* fs_path.cc */                                                                                       \
   X(open) X(openat) X(creat) X(stat) X(lstat) X(newfstatat) X(statx) X(statfs) X(access) X(faccessat) \
   X(faccessat2) X(readlink) X(readlinkat) X(mkdir) X(mkdirat) X(mknod) X(mknodat) X(rmdir) X(unlink)  \
