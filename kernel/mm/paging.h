@@ -11,16 +11,18 @@
 
 #include <cstdint>
 
+#include "burrow/abi/page_table.h"
+
 namespace burrow::kernel::mm {
 
-inline constexpr uint64_t kPtePresent = 1ull << 0;
-inline constexpr uint64_t kPteWrite = 1ull << 1;
-inline constexpr uint64_t kPteUser = 1ull << 2;
-inline constexpr uint64_t kPteAccessed = 1ull << 5;
-inline constexpr uint64_t kPteDirty = 1ull << 6;
-inline constexpr uint64_t kPteLarge = 1ull << 7;
-inline constexpr uint64_t kPteNoExec = 1ull << 63;
-inline constexpr uint64_t kPteAddrMask = 0x000F'FFFF'FFFF'F000ull;
+using abi::kPteAccessed;
+using abi::kPteAddrMask;
+using abi::kPteDirty;
+using abi::kPteLarge;
+using abi::kPteNoExec;
+using abi::kPtePresent;
+using abi::kPteUser;
+using abi::kPteWrite;
 
 void paging_init(uint64_t cr3);
 

@@ -11,19 +11,19 @@
 
 #include <sys/uio.h>
 
+#include "burrow/abi/page_table.h"
 #include "result.h"
 
 namespace burrow::memory {
 
-// x86-64 page-table entry bits.
-inline constexpr uint64_t kPtePresent = 1ull << 0;
-inline constexpr uint64_t kPteWrite = 1ull << 1;
-inline constexpr uint64_t kPteUser = 1ull << 2;
-inline constexpr uint64_t kPteAccessed = 1ull << 5;
-inline constexpr uint64_t kPteLarge = 1ull << 7;
-inline constexpr uint64_t kPteGlobal = 1ull << 8;
-inline constexpr uint64_t kPteNoExec = 1ull << 63;
-inline constexpr uint64_t kPteAddrMask = 0x000F'FFFF'FFFF'F000ull;
+using abi::kPteAccessed;
+using abi::kPteAddrMask;
+using abi::kPteDirty;
+using abi::kPteLarge;
+using abi::kPteNoExec;
+using abi::kPtePresent;
+using abi::kPteUser;
+using abi::kPteWrite;
 
 class GuestMemory {
  public:

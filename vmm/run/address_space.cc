@@ -35,7 +35,7 @@ constexpr uint64_t kEagerStackPages = 16;
 
 // Leaves are written with Accessed and Dirty already set: under shadow paging the host
 // would otherwise take an extra exit to set each of them on first touch.
-constexpr uint64_t kPteAccessedDirty = (1ull << 5) | (1ull << 6);
+constexpr uint64_t kPteAccessedDirty = memory::kPteAccessed | memory::kPteDirty;
 // Linux's stack_expand: the initial stack area reaches 128 KiB below the arguments;
 // the guest grows it from there on faults, up to RLIMIT_STACK.
 constexpr uint64_t kStackExpand = 128 * 1024;
