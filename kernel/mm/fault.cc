@@ -73,6 +73,16 @@ const Vma* grow_down_to(uint64_t addr) {
   return g_vmas.find(addr);
 }
 
+// Adds one page to a list of runs, extending the last run when both the frame and
+// the file offset continue it.
+void add_page_run(abi::FileFill* runs, uint32_t& n, uint64_t frame, uint64_t offset) {
+  abi::FileFill* last = n ? &runs[n - 1] : nullptr;
+  if (last && last->phys + last->len == frame && last->offset + last->len == offset)
+    last->len += kPageSize;
+  else
+    runs[n++] = {frame, offset, kPageSize};
+}
+
 // map_small for an area backed by a file: the pages that get frames are then read
 // from the file, all in one hypercall.
 bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all) {
@@ -86,13 +96,7 @@ bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, b
   for (uint32_t i = 0; i < n; ++i) {
     uint64_t frame = leaf_for(missing[i]).frame();
     if (!frame) continue;  // a best-effort page that did not get one
-    uint64_t offset = v.file_offset + (missing[i] - v.start);
-    abi::FileFill* last = runs ? &fills[runs - 1] : nullptr;
-    if (last && last->phys + last->len == frame && last->offset + last->len == offset) {
-      last->len += kPageSize;
-    } else {
-      fills[runs++] = {frame, offset, kPageSize};
-    }
+    add_page_run(fills, runs, frame, v.file_offset + (missing[i] - v.start));
   }
   // NOTE: a read error leaves zeros where Linux would raise SIGBUS on access.
   if (runs) fill_from_file(v.file, fills, runs);
@@ -192,14 +196,9 @@ void write_back(uint64_t start, uint64_t end) {
     for (uint64_t p = max64(start, v->start); p < min64(end, v->end); p += kPageSize) {
       uint64_t frame = leaf_for(p).frame();
       if (!frame) continue;
-      uint64_t offset = v->file_offset + (p - v->start);
-      abi::FileFill* last = n ? &runs[n - 1] : nullptr;
-      if (last && last->phys + last->len == frame && last->offset + last->len == offset) {
-        last->len += kPageSize;
-        continue;
-      }
+      // A full list is sent before it could need one more run.
       if (n == abi::kMaxFileFills) flush();
-      runs[n++] = {frame, offset, kPageSize};
+      add_page_run(runs, n, frame, v->file_offset + (p - v->start));
     }
     flush();
   }

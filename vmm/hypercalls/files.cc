@@ -100,48 +100,41 @@ int64_t FileService::close(uint64_t handle) {
   return 0;
 }
 
-int64_t FileService::read(uint64_t handle, uint64_t buf, uint64_t len) {
+// read/write/pread/pwrite: straight between the host fd and the guest's pages.
+// `offset` < 0 means the file position.
+int64_t FileService::transfer(uint64_t handle, uint64_t buf, uint64_t len, int64_t offset, bool into_guest) {
   Handle* h = get(handle);
   if (!h) return -EBADF;
   len = std::min(len, kMaxIo);
   // SAFETY: guest_iovecs checked every page of the buffer is guest memory the
-  // program may write; readv fills it in place.
-  if (!memory::guest_iovecs(mem_, cr3_, buf, len, true, &iov_)) return -EFAULT;
+  // program may access this way; readv fills it in place, writev reads it.
+  if (!memory::guest_iovecs(mem_, cr3_, buf, len, into_guest, &iov_)) return -EFAULT;
+  int count = static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX));
   ssize_t n;
-  do n = ::readv(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)));
-  while (n < 0 && errno == EINTR);
+  do {
+    if (offset < 0)
+      n = into_guest ? ::readv(h->fd, iov_.data(), count) : ::writev(h->fd, iov_.data(), count);
+    else
+      n = into_guest ? ::preadv(h->fd, iov_.data(), count, offset) : ::pwritev(h->fd, iov_.data(), count, offset);
+  } while (n < 0 && errno == EINTR);
   return result(n);
 }
 
+int64_t FileService::read(uint64_t handle, uint64_t buf, uint64_t len) { return transfer(handle, buf, len, -1, true); }
 int64_t FileService::write(uint64_t handle, uint64_t buf, uint64_t len) {
-  Handle* h = get(handle);
-  if (!h) return -EBADF;
-  len = std::min(len, kMaxIo);
-  if (!memory::guest_iovecs(mem_, cr3_, buf, len, false, &iov_)) return -EFAULT;
-  ssize_t n;
-  do n = ::writev(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)));
-  while (n < 0 && errno == EINTR);
-  return result(n);
+  return transfer(handle, buf, len, -1, false);
 }
 
 int64_t FileService::pread(uint64_t handle, uint64_t buf, uint64_t len, uint64_t offset) {
-  Handle* h = get(handle);
-  if (!h) return -EBADF;
+  if (!get(handle)) return -EBADF;
   if (static_cast<int64_t>(offset) < 0) return -EINVAL;
-  len = std::min(len, kMaxIo);
-  if (!memory::guest_iovecs(mem_, cr3_, buf, len, true, &iov_)) return -EFAULT;
-  return result(::preadv(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)),
-                         static_cast<off_t>(offset)));
+  return transfer(handle, buf, len, static_cast<int64_t>(offset), true);
 }
 
 int64_t FileService::pwrite(uint64_t handle, uint64_t buf, uint64_t len, uint64_t offset) {
-  Handle* h = get(handle);
-  if (!h) return -EBADF;
+  if (!get(handle)) return -EBADF;
   if (static_cast<int64_t>(offset) < 0) return -EINVAL;
-  len = std::min(len, kMaxIo);
-  if (!memory::guest_iovecs(mem_, cr3_, buf, len, false, &iov_)) return -EFAULT;
-  return result(::pwritev(h->fd, iov_.data(), static_cast<int>(std::min<size_t>(iov_.size(), IOV_MAX)),
-                          static_cast<off_t>(offset)));
+  return transfer(handle, buf, len, static_cast<int64_t>(offset), false);
 }
 
 int64_t FileService::seek(uint64_t handle, uint64_t offset, uint64_t whence) {

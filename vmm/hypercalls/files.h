@@ -43,6 +43,7 @@ class FileService {
     bool owned = false;      // false for the monitor's own stdio
   };
   Handle* get(uint64_t handle);
+  int64_t transfer(uint64_t handle, uint64_t buf, uint64_t len, int64_t offset, bool into_guest);
   std::optional<std::vector<abi::FileFill>> runs(uint64_t fills, uint64_t count);
   std::optional<std::string> guest_path(uint64_t va, uint64_t len);
   bool put(uint64_t va, const void* src, size_t len) { return memory::write_virtual(mem_, cr3_, va, src, len); }
