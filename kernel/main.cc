@@ -20,6 +20,9 @@ namespace burrow::kernel {
 namespace {
 
 constinit const abi::BootInfo* g_boot = nullptr;
+// System calls by path, for --stats.
+constinit uint64_t g_trapped_calls = 0;
+constinit uint64_t g_fast_calls = 0;
 
 // Linux signal numbers and si_codes used for exceptions.
 constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigFpe = 8, kSigSegv = 11;
@@ -40,6 +43,12 @@ void prepare_return(abi::TrapFrame* f) {
 extern "C" char return_stubs[];
 extern "C" [[noreturn]] void enter_user(abi::TrapFrame* f);
 
+void report_stats() {
+  if (!(g_boot->flags & abi::kBootStats)) return;
+  hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kTrappedSyscalls), g_trapped_calls);
+  hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kFastSyscalls), g_fast_calls);
+}
+
 }  // namespace
 
 const abi::BootInfo& boot_info() { return *g_boot; }
@@ -47,12 +56,14 @@ const abi::BootInfo& boot_info() { return *g_boot; }
 void exit_program(int status) {
   // The files of shared mappings get their pages, as the page cache would.
   mm::write_back(0, abi::kUserEnd);
+  report_stats();
   hypercall(abi::Hypercall::kExit, static_cast<uint64_t>(status & 0xff));
   for (;;) asm volatile("ud2");
 }
 
 void kill_program(int sig, uint64_t fault_addr, uint64_t rip, int si_code) {
   mm::write_back(0, abi::kUserEnd);
+  report_stats();
   hypercall(abi::Hypercall::kFatalSignal, static_cast<uint64_t>(sig), fault_addr, rip,
             static_cast<uint64_t>(si_code));
   for (;;) asm volatile("ud2");
@@ -95,6 +106,7 @@ extern "C" void handle_syscall(abi::TrapFrame* f) {
   abi::PerCpu* cpu = this_cpu();
   if (cpu->in_kernel) kernel_fault(f);
   cpu->in_kernel = 1;
+  ++(f->vector == abi::kFastSyscallVector ? g_fast_calls : g_trapped_calls);
   uint64_t nr = f->rax;
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   if ((nr == __NR_exit_group || nr == __NR_exit) && (g_boot->flags & abi::kBootStrace)) trace_syscall(nr, args, 0);

@@ -155,7 +155,8 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       result = advise_large(mem_, cr3_, a[0], a[1]);
       break;
     case Hypercall::kStat:
-      result = 0;
+      if (a[0] < std::size(stats_.guest)) stats_.guest[a[0]] = a[1];
+      result = a[0] < std::size(stats_.guest) ? 0 : -EINVAL;
       break;
     case Hypercall::kUnsupported: {
       std::string what = guest_string(a[0], a[1], 512);

@@ -17,6 +17,8 @@ namespace burrow::hypercalls {
 struct Stats {
   uint64_t exits = 0;
   uint64_t hypercalls[64] = {};
+  // What the guest reported at exit (kStat), by abi::StatId; only shown, never trusted.
+  uint64_t guest[8] = {};
 };
 
 // What the run loop does after a hypercall.

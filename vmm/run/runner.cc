@@ -179,6 +179,7 @@ Result<void> setup_vcpu(kvm::Vcpu& vcpu, const CpuSetup& cpu, const AddressSpace
   kvm_sregs s = *sregs;
   s.cs = segment(abi::kUserCs, true);
   s.ds = s.es = s.fs = s.gs = s.ss = segment(abi::kUserSs, false);
+  s.gs.base = abi::per_cpu_virt(index);
   s.tr = kvm_segment{};
   s.tr.base = as.tss_virt[index];
   s.tr.limit = 103;
@@ -211,7 +212,10 @@ Result<void> setup_vcpu(kvm::Vcpu& vcpu, const CpuSetup& cpu, const AddressSpace
       // Entering the shim clears IF, TF, DF, AC and NT, as Linux's entry does.
       {kMsrSfmask, 0, 0x47700},
       {kMsrFsBase, 0, 0},
-      {kMsrGsBase, 0, 0},
+      // GS base = this vCPU's PerCpu block: rewritten system calls find their
+      // kernel stack through it (abi::kFastSyscallEntry). Programs get no GS of
+      // their own (arch_prctl(ARCH_SET_GS) is ENOSYS).
+      {kMsrGsBase, 0, abi::per_cpu_virt(index)},
       {kMsrKernelGsBase, 0, 0},
   };
   if (auto r = vcpu.set_msrs(msrs); !r) return r;
@@ -448,6 +452,10 @@ Result<int> run(const RunOptions& options) {
     std::string line = fmt::format(
         "burrow: stats: {} VM exits ({} hypercalls), set-up {:.2f} ms, run {:.2f} ms, KVM {}\n", stats.exits,
         exits[KVM_EXIT_MMIO], (t_boot - t_start) / 1e6, (t_end - t_boot) / 1e6, sys->is_pvm() ? "PVM" : "hardware");
+    uint64_t trapped = stats.guest[static_cast<size_t>(abi::StatId::kTrappedSyscalls)];
+    uint64_t fast = stats.guest[static_cast<size_t>(abi::StatId::kFastSyscalls)];
+    line += fmt::format("burrow: stats: {} system calls: {} trapped, {} through rewritten sites\n", trapped + fast,
+                        trapped, fast);
     (void)!::write(STDERR_FILENO, line.data(), line.size());
   }
   return *status;

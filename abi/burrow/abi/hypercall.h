@@ -169,11 +169,15 @@ struct TrapFrame {
   uint64_t rip, cs, rflags, rsp, ss;
 };
 static_assert(sizeof(TrapFrame) == 23 * 8);
+// TrapFrame::vector for system calls: beyond the CPU's exception vectors.
+inline constexpr uint64_t kSyscallVector = 0x100;      // a `syscall` instruction (trapped)
+inline constexpr uint64_t kFastSyscallVector = 0x101;  // a rewritten site (no trap)
 
 enum class StatId : uint64_t {
   kTrappedSyscalls = 1,
   kPageFaults = 2,
   kHypercalls = 3,
+  kFastSyscalls = 4,
 };
 
 }  // namespace burrow::abi

@@ -50,6 +50,20 @@ inline constexpr uint64_t kUserEtDynBase = 0x5555'5555'4000ull;  // ELF_ET_DYN_B
 inline constexpr uint64_t kUserEnd = 0x7FFF'FFFF'F000ull;
 inline constexpr uint64_t kUserMinAddr = 0x10000;  // vm.mmap_min_addr
 
+// ---- Rewritten system calls (issue 6) ----
+// A rewritten `syscall` site reaches the personality by jumping (from its trampoline)
+// to this fixed address, the first bytes of the personality's text (section
+// .fast_entry): eax = system call number, rcx = where to resume, r11 free, every
+// other register as the `syscall` instruction would have seen it. The result comes
+// back in rax, rcx = resume address and r11 = RFLAGS, as after `syscall`. Files
+// rewritten by `burrow rewrite` name this address, so it never moves.
+inline constexpr uint64_t kFastSyscallEntry = 0xFFFF'FFFF'8020'2000ull;
+static_assert(kFastSyscallEntry == kKernelBase + kShimSize);
+// Trampolines of sites in libraries live between the mmap area and the stack,
+// within a rel32 jump of everything mmap places below kUserMmapTop.
+inline constexpr uint64_t kTrampolineArena = kUserMmapTop;
+inline constexpr uint64_t kTrampolineArenaSize = 16ull << 20;
+
 // ---- Segment selectors (GDT built by the monitor) ----
 // Order follows what SYSCALL/SYSRET need: kernel CS, kernel SS, user SS (32-bit CS
 // slot skipped), user CS.

@@ -16,6 +16,7 @@
 #define PC_USER_RSP 0x00
 #define PC_RETURN_RIP 0x08
 #define PC_RETURN_RSP 0x10
+#define PC_SELF 0x18
 #define PC_RETURN_STUB 0x28
 
 /* TrapFrame: r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax
@@ -59,3 +60,5 @@
 #define HW_SS 64
 
 #define SYSCALL_VECTOR 0x100
+/* TrapFrame::vector of a system call that came through a rewritten site. */
+#define FAST_SYSCALL_VECTOR 0x101

@@ -19,6 +19,8 @@ static_assert(PC_USER_RSP == offsetof(PerCpu, user_rsp));
 static_assert(PC_RETURN_RIP == offsetof(PerCpu, return_rip));
 static_assert(PC_RETURN_RSP == offsetof(PerCpu, return_rsp));
 static_assert(PC_RETURN_STUB == offsetof(PerCpu, return_stub));
+static_assert(PC_SELF == offsetof(PerCpu, self));
+static_assert(SYSCALL_VECTOR == kSyscallVector && FAST_SYSCALL_VECTOR == kFastSyscallVector);
 static_assert(TF_R15 == offsetof(TrapFrame, r15) && TF_R8 == offsetof(TrapFrame, r8));
 static_assert(TF_RBP == offsetof(TrapFrame, rbp) && TF_RAX == offsetof(TrapFrame, rax));
 static_assert(TF_VECTOR == offsetof(TrapFrame, vector) && TF_CR2 == offsetof(TrapFrame, cr2));

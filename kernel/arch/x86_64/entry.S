@@ -44,6 +44,7 @@ personality_syscall_entry:
   SAVE_GPRS_EXCEPT_RAX
   mov %rax, TF_RAX(%rsp)
   movq $SYSCALL_VECTOR, TF_VECTOR(%rsp)
+syscall_frame_rest:
   movq $0, TF_ERROR(%rsp)
   movq $0, TF_CR2(%rsp)
   mov %rcx, TF_RIP(%rsp)
@@ -136,4 +137,26 @@ return_stubs:
   .irp cpu, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
   RETURN_STUB \cpu
   .endr
+
+/* Rewritten system call sites jump here from their trampolines, without a trap
+   (abi::kFastSyscallEntry: the linker script puts this section first, at a fixed
+   address). eax = number, rcx = resume address, r11 free; GS base = this vCPU's
+   PerCpu block. Only mov and lea run before RFLAGS are saved, so the program's
+   flags come back as they were; DF is cleared for the C++ code, as SYSCALL's
+   flag mask does on Linux. */
+  .section .fast_entry, "ax"
+  .globl fast_syscall_entry
+fast_syscall_entry:
+  mov %rsp, %gs:PC_USER_RSP
+  mov %gs:PC_SELF, %rsp
+  lea KERNEL_STACK_TOP(%rsp), %rsp
+  pushfq
+  pop %r11
+  cld
+  sub $TF_FROM_TOP, %rsp
+  SAVE_GPRS_EXCEPT_RAX
+  mov %rax, TF_RAX(%rsp)
+  movq $FAST_SYSCALL_VECTOR, TF_VECTOR(%rsp)
+  jmp syscall_frame_rest
+
   .section .note.GNU-stack,"",@progbits
