@@ -13,6 +13,10 @@ const abi::BootInfo& boot_info();
 // The program dies of `sig` (Linux's default action): `burrow run` exits 128+sig.
 [[noreturn]] void kill_program(int sig, uint64_t fault_addr, uint64_t rip, int si_code);
 
+// --stats: hands the system call counts to the monitor (which sums them over
+// execve) and starts counting again.
+void report_stats();
+
 int64_t dispatch_syscall(uint64_t nr, const uint64_t* args);
 void trace_syscall(uint64_t nr, const uint64_t* args, int64_t result);
 

@@ -1,6 +1,9 @@
 // TSC → nanoseconds with a multiply and a shift (no division on the hot path).
 #include "clock.h"
 
+#include "burrow/abi/vdso.h"
+#include "vdso/vvar.h"
+
 namespace burrow::kernel {
 namespace {
 
@@ -18,9 +21,8 @@ inline uint64_t rdtsc() {
 }
 
 int64_t since_ref_ns() {
-  uint64_t delta = rdtsc() - g_tsc_ref;
-  if (static_cast<int64_t>(delta) < 0) delta = 0;
-  return static_cast<int64_t>((static_cast<unsigned __int128>(delta) * g_mult) >> kShift);
+  // The vDSO computes the same (kernel/vdso/image/vdso.cc).
+  return abi::clock_elapsed_ns(rdtsc(), g_tsc_ref, g_mult, kShift);
 }
 
 }  // namespace
@@ -31,6 +33,7 @@ void time_init(const abi::BootInfo& boot) {
   g_realtime_ref = boot.realtime_ref_ns;
   g_monotonic_ref = boot.monotonic_ref_ns;
   g_boot_monotonic = monotonic_ns();
+  vvar_publish_clock(g_tsc_ref, g_mult, kShift, g_realtime_ref, g_monotonic_ref);
 }
 
 int64_t monotonic_ns() { return g_monotonic_ref + since_ref_ns(); }

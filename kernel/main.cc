@@ -9,9 +9,12 @@
 #include "mm/fault.h"
 #include "mm/frames.h"
 #include "mm/paging.h"
+#include "mm/rewrite.h"
 #include "mm/vma.h"
 #include "percpu.h"
 #include "syscalls/brk.h"
+#include "syscalls/handlers.h"
+#include "syscalls/signals.h"
 #include "clock.h"
 #include "fs/fdtable.h"
 #include "fs/path.h"
@@ -43,13 +46,14 @@ void prepare_return(abi::TrapFrame* f) {
 extern "C" char return_stubs[];
 extern "C" [[noreturn]] void enter_user(abi::TrapFrame* f);
 
+}  // namespace
+
 void report_stats() {
   if (!(g_boot->flags & abi::kBootStats)) return;
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kTrappedSyscalls), g_trapped_calls);
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kFastSyscalls), g_fast_calls);
+  g_trapped_calls = g_fast_calls = 0;
 }
-
-}  // namespace
 
 const abi::BootInfo& boot_info() { return *g_boot; }
 
@@ -82,13 +86,20 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
   mm::paging_init(boot->cr3);
   for (uint32_t i = 0; i < boot->region_count; ++i) {
     const abi::BootRegion& r = boot->regions[i];
-    auto kind = r.kind == static_cast<uint32_t>(abi::RegionKind::kStack) ? mm::VmaKind::kStack : mm::VmaKind::kImage;
+    auto kind = r.kind == static_cast<uint32_t>(abi::RegionKind::kStack)  ? mm::VmaKind::kStack
+                : r.kind == static_cast<uint32_t>(abi::RegionKind::kVvar) ? mm::VmaKind::kVvar
+                : r.kind == static_cast<uint32_t>(abi::RegionKind::kVdso) ? mm::VmaKind::kVdso
+                : r.kind == static_cast<uint32_t>(abi::RegionKind::kTrampolines) ? mm::VmaKind::kAnon
+                                                                          : mm::VmaKind::kImage;
     VERIFY(mm::vma_insert(r.start, r.end, r.prot, kind));
   }
   brk_init(boot->brk_start);
-  fs::fdtable_init();
+  fs::fdtable_init(*boot);
+  signals_init(*boot);
+  process_init(*boot);
   fs::path_init(boot->cwd);
   time_init(*boot);
+  mm::rewrite_init(boot->trampoline_next);
 
   // The program starts with every register zero but rsp (rdx = 0: no atexit hook).
   auto* f = reinterpret_cast<abi::TrapFrame*>(reinterpret_cast<uint64_t>(cpu) + abi::kKernelStackTop - 192);

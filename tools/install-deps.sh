@@ -2,8 +2,9 @@
 # Installs what building and testing Burrow needs, from Debian 12's packages.
 set -euo pipefail
 # The build; the monitor's libraries; unit tests; test programs linked with musl;
-# a real static Debian binary; test-data generators.
-packages=(g++ cmake make libfmt-dev libcli11-dev libgtest-dev musl-tools busybox-static python3)
+# a real static Debian binary; test-data generators; the rewriter's disassembler;
+# sqlite3 for the compatibility suite and bench/dynamic.sh.
+packages=(g++ cmake make libfmt-dev libcli11-dev libgtest-dev musl-tools busybox-static python3 libzydis-dev sqlite3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,6 +14,7 @@
 
 #include "result.h"
 #include "run/options.h"
+#include "rewrite/rewrite_command.h"
 #include "run/runner.h"
 
 namespace {
@@ -69,11 +70,25 @@ int main(int argc, char** argv) {
   run->add_option("-w,--workdir", workdir, "The program's working directory (a guest path)");
   run->add_flag("--strace", options.strace, "Print every system call, strace-style, on stderr");
   run->add_flag("--stats", options.stats, "Print VM exit counts and timings on stderr at exit");
+  run->add_flag("--fast,!--no-rewrite", options.rewrite,
+                "Rewrite the program's and its libraries' syscall instructions into direct calls "
+                "(--no-rewrite: every system call traps)");
   std::vector<std::string> command;
   run->add_option("command", command, "PROGRAM and its arguments");
   // Options after PROGRAM belong to it (as with docker run); `--` also ends ours.
   run->prefix_command();
   run->footer("Usage: burrow run [OPTIONS] [--] PROGRAM [ARGS...]");
+
+  std::string rewrite_in, rewrite_out;
+  bool rewrite_verbose = false;
+  CLI::App* rewrite = app.add_subcommand(
+      "rewrite",
+      "Rewrite a static program's syscall instructions into direct calls into Burrow's kernel. "
+      "The output runs only in Burrow (`burrow run OUT`); natively it would crash");
+  rewrite->add_option("input", rewrite_in, "A statically linked x86-64 ELF program")->required();
+  rewrite->add_option("-o,--output", rewrite_out, "Where to write the rewritten program")->required();
+  rewrite->add_flag("-v,--verbose", rewrite_verbose, "List every syscall site and what became of it");
+  rewrite->footer("For dynamically linked programs use `burrow run --fast`, which rewrites at load time.");
 
   // Everything after the first `--` is the program's, untouched by the parser.
   std::vector<std::string> after_dashes;
@@ -90,9 +105,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    say(fmt::format("{} (see burrow {} --help)", e.what(), run->parsed() ? "run" : ""));
+    say(fmt::format("{} (see burrow {}--help)", e.what(), run->parsed() ? "run " : rewrite->parsed() ? "rewrite " : ""));
     return static_cast<int>(burrow::ExitCode::kMonitorFailed);
   }
+
+  if (rewrite->parsed()) return burrow::rewrite::run_rewrite_command(rewrite_in, rewrite_out, rewrite_verbose);
 
   auto bytes = parse_size(memory);
   if (!bytes) {

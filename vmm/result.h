@@ -17,6 +17,7 @@ enum class ExitCode : int {
 struct Error {
   ExitCode code = ExitCode::kMonitorFailed;
   std::string message;
+  int sys_errno = 0;  // when it is a system call's failure: what execve would return
 };
 
 inline Error make_error(ExitCode code, std::string message) { return Error{code, std::move(message)}; }

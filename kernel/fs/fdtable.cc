@@ -2,6 +2,7 @@
 #include "fs/fdtable.h"
 
 #include "boot.h"
+#include "hypercall.h"
 #include "syscalls/errno.h"
 
 namespace burrow::kernel::fs {
@@ -20,12 +21,39 @@ bool valid(int fd) { return fd >= 0 && fd < kMaxFds; }
 
 }  // namespace
 
-void fdtable_init() {
-  // Standard input, output and error are the monitor's handles 0, 1 and 2.
-  for (int fd = 0; fd < 3; ++fd) {
-    File* f = file_new(FileKind::kHost, fd == 0 ? 0 /* O_RDONLY */ : 1 /* O_WRONLY */, nullptr);
-    f->handle = static_cast<uint64_t>(fd);
-    g_fds[fd] = f;
+void fdtable_init(const abi::BootInfo& boot) {
+  if (!(boot.flags & abi::kBootExec)) {
+    // Standard input, output and error are the monitor's handles 0, 1 and 2.
+    for (int fd = 0; fd < 3; ++fd) {
+      File* f = file_new(FileKind::kHost, fd == 0 ? 0 /* O_RDONLY */ : 1 /* O_WRONLY */, nullptr);
+      f->handle = static_cast<uint64_t>(fd);
+      g_fds[fd] = f;
+    }
+    return;
+  }
+  // Descriptors that shared a description (dup) share it again: same host handle.
+  uint32_t count = boot.inherited_fd_count < abi::kMaxInheritedFds ? boot.inherited_fd_count : abi::kMaxInheritedFds;
+  for (uint32_t i = 0; i < count; ++i) {
+    const abi::InheritedFd& in = boot.inherited_fds[i];
+    if (in.fd < 0 || in.fd >= kMaxFds || g_fds[in.fd]) continue;
+    auto kind = static_cast<FileKind>(in.kind);
+    File* shared = nullptr;
+    for (uint32_t j = 0; kind == FileKind::kHost && j < i && !shared; ++j) {
+      const abi::InheritedFd& prev = boot.inherited_fds[j];
+      if (prev.kind == in.kind && prev.handle == in.handle && prev.fd >= 0 && prev.fd < kMaxFds) shared = g_fds[prev.fd];
+    }
+    if (shared) {
+      file_get(shared);
+      g_fds[in.fd] = shared;
+      continue;
+    }
+    const char* path = nullptr;
+    if (in.path_offset < abi::kFdPathsSize) path = boot.fd_paths + in.path_offset;  // the monitor NUL-terminated it
+    File* f = file_new(kind, in.flags, path);
+    VERIFY(f);
+    f->handle = in.handle;
+    f->is_dir = in.is_dir != 0;
+    g_fds[in.fd] = f;
   }
 }
 

@@ -3,13 +3,16 @@
 
 #include <cstdint>
 
+#include "burrow/abi/boot_info.h"
+
 #include "fs/file.h"
 
 namespace burrow::kernel::fs {
 
 inline constexpr int kMaxFds = 4096;
 
-void fdtable_init();
+// Standard input, output and error; after execve, what the old program left open.
+void fdtable_init(const abi::BootInfo& boot);
 // Installs f at the lowest free descriptor >= min_fd (takes the caller's reference);
 // -EMFILE when the table (or RLIMIT_NOFILE) is full.
 int fd_install(File* f, bool cloexec, int min_fd = 0);

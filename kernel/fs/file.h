@@ -16,6 +16,7 @@ enum class FileKind : uint8_t {
   kRandom,     // /dev/random, /dev/urandom
   kPipe,       // one end of an in-guest pipe
   kSynthetic,  // generated contents (/proc files), snapshotted at open
+  kSocket,     // an AF_UNIX socket that never connected (no peer exists in this VM)
 };
 
 struct Pipe;
@@ -37,6 +38,8 @@ struct File {
   // kPipe
   Pipe* pipe = nullptr;
   bool write_end = false;
+  // kSocket: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
+  uint32_t socket_type = 0;
 };
 
 // A new description with one reference; nullptr when the kernel heap is exhausted.

@@ -111,6 +111,9 @@ void describe_fd(const File* f, Writer& w) {
       // Standard streams inherited from the host: what they are is the host's business.
       w.str("/dev/pts/0");
       return;
+    case FileKind::kSocket:
+      w.str("socket:[").dec(reinterpret_cast<uint64_t>(f) & 0xFFFFFF).str("]");
+      return;
     default:
       w.str("anon_inode:[burrow]");
   }
@@ -152,6 +155,8 @@ bool gen_maps(File* f) {
     w.hex(v.file ? v.file_offset : 0, 8).str(" 00:00 0");
     const char* name = v.kind == mm::VmaKind::kBrk     ? "[heap]"
                        : v.kind == mm::VmaKind::kStack ? "[stack]"
+                       : v.kind == mm::VmaKind::kVvar  ? "[vvar]"
+                       : v.kind == mm::VmaKind::kVdso  ? "[vdso]"
                        : v.kind == mm::VmaKind::kImage ? boot_info().exe_path
                        : v.file ? reinterpret_cast<const File*>(v.file)->path
                                 : nullptr;
@@ -374,6 +379,10 @@ int64_t fstat_special(const File* f, void* out) {
       return 1;
     case FileKind::kSynthetic:
       fill_stat(st, f->is_dir ? kIfDir | 0500 : kIfReg | 0444, 0, 2);
+      return 1;
+    case FileKind::kSocket:
+      fill_stat(st, kIfSock | 0777, 0, reinterpret_cast<uint64_t>(f) & 0xFFFFFF);
+      st->blksize = 4096;
       return 1;
     default:
       for (const auto& d : kDevices) {

@@ -37,7 +37,7 @@ struct Statx {
 static_assert(sizeof(Statx) == 256);
 
 inline constexpr uint32_t kIfMt = 0170000, kIfDir = 0040000, kIfReg = 0100000, kIfChr = 0020000,
-                          kIfLnk = 0120000, kIfIfo = 0010000;
+                          kIfLnk = 0120000, kIfIfo = 0010000, kIfSock = 0140000;
 
 // statx from stat: STATX_BASIC_STATS (no birth time; stat does not have one).
 Statx statx_from_stat(const Stat& st);

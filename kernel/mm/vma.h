@@ -19,7 +19,7 @@ inline constexpr uint64_t kVmaPageSize = 4096;
 inline constexpr uint64_t kStackGuardGap = 256 * kVmaPageSize;
 
 // What an area is for (Linux shows these as [heap], [stack] ...).
-enum class VmaKind : uint8_t { kImage = 1, kStack = 2, kBrk = 3, kAnon = 4 };
+enum class VmaKind : uint8_t { kImage = 1, kStack = 2, kBrk = 3, kAnon = 4, kVvar = 5, kVdso = 6 };
 
 // Vma::flags. Areas merge only when all flags agree, as Linux's vm_flags do.
 inline constexpr uint16_t kVmaShared = 1u << 0;      // MAP_SHARED

@@ -63,6 +63,8 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
     case FileKind::kPipe:
       if (offset >= 0) return -ESPIPE;
       return fs::pipe_read(f, out, n);
+    case FileKind::kSocket:
+      return offset >= 0 ? -ESPIPE : -ENOTCONN;
     case FileKind::kSynthetic: {
       if (int64_t e = fs::file_generate(f); e < 0) return e;
       uint64_t at = offset < 0 ? f->offset : static_cast<uint64_t>(offset);
@@ -98,6 +100,8 @@ int64_t write_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
       break;
     case FileKind::kSynthetic:
       return -EINVAL;
+    case FileKind::kSocket:
+      return offset >= 0 ? -ESPIPE : -ENOTCONN;
     default:
       return -EINVAL;
   }
@@ -126,7 +130,7 @@ int64_t vectored(int fd, UserPtr<const IoVec> iov, int iovcnt, int64_t offset, F
   return total;
 }
 
-bool is_seekable(const File* f) { return f->kind != FileKind::kPipe; }
+bool is_seekable(const File* f) { return f->kind != FileKind::kPipe && f->kind != FileKind::kSocket; }
 
 }  // namespace
 
@@ -186,6 +190,7 @@ int64_t sys_lseek(int fd, int64_t offset, int whence) {
     case FileKind::kHost:
       return hypercall(Hypercall::kSeek, f->handle, static_cast<uint64_t>(offset), static_cast<uint64_t>(whence));
     case FileKind::kPipe:
+    case FileKind::kSocket:
       return -ESPIPE;
     case FileKind::kSynthetic: {
       int64_t base = whence == 0 ? 0 : whence == 1 ? static_cast<int64_t>(f->offset)
@@ -554,10 +559,6 @@ int64_t sys_removexattr(uint64_t, uint64_t) { return -EOPNOTSUPP; }
 int64_t sys_lremovexattr(uint64_t, uint64_t) { return -EOPNOTSUPP; }
 int64_t sys_fremovexattr(int fd, uint64_t) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
 
-// No descriptor is a socket yet (sockets arrive later): Linux's answer for those.
-int64_t sys_getpeername(int fd, uint64_t, uint64_t) { return fs::fd_get(fd) ? -ENOTSOCK : -EBADF; }
-int64_t sys_getsockname(int fd, uint64_t, uint64_t) { return fs::fd_get(fd) ? -ENOTSOCK : -EBADF; }
-int64_t sys_getsockopt(int fd, int, int, uint64_t, uint64_t) { return fs::fd_get(fd) ? -ENOTSOCK : -EBADF; }
 int64_t sys_llistxattr(uint64_t, uint64_t, uint64_t) { return -EOPNOTSUPP; }
 int64_t sys_flistxattr(int fd, uint64_t, uint64_t) { return fs::fd_get(fd) ? -EOPNOTSUPP : -EBADF; }
 

@@ -60,9 +60,6 @@ int64_t sys_fsetxattr(int fd, uint64_t name, uint64_t value, uint64_t size, int 
 int64_t sys_removexattr(uint64_t path, uint64_t name);
 int64_t sys_lremovexattr(uint64_t path, uint64_t name);
 int64_t sys_fremovexattr(int fd, uint64_t name);
-int64_t sys_getpeername(int fd, uint64_t addr, uint64_t addrlen);
-int64_t sys_getsockname(int fd, uint64_t addr, uint64_t addrlen);
-int64_t sys_getsockopt(int fd, int level, int optname, uint64_t optval, uint64_t optlen);
 int64_t sys_copy_file_range(int fd_in, uint64_t off_in, int fd_out, uint64_t off_out, uint64_t len, uint32_t flags);
 
 // fs_path.cc — names: opening, metadata, the directory tree, the current directory.
@@ -131,6 +128,10 @@ int64_t sys_geteuid();
 int64_t sys_getgid();
 int64_t sys_getegid();
 int64_t sys_getpgrp();
+// What survives execve of the process's own state (the nice value).
+void process_init(const abi::BootInfo& boot);
+int64_t sys_getpriority(int which, int who);
+int64_t sys_setpriority(int which, int who, int prio);
 int64_t sys_getgroups(int size, UserPtr<uint32_t> list);
 int64_t sys_set_tid_address(uint64_t tidptr);
 int64_t sys_set_robust_list(uint64_t head, uint64_t len);
@@ -142,6 +143,27 @@ int64_t sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t timeout, uint64
 int64_t sys_wait4(int pid, uint64_t status, int options, uint64_t rusage);
 int64_t sys_waitid(int which, int id, uint64_t info, int options, uint64_t rusage);
 int64_t sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
+
+// net.cc — AF_UNIX sockets with nobody to connect to.
+int64_t sys_socket(int domain, int type, int protocol);
+int64_t sys_connect(int fd, uint64_t addr, uint64_t len);
+int64_t sys_sendto(int fd, uint64_t buf, uint64_t len, int flags, uint64_t addr, uint64_t addrlen);
+int64_t sys_recvfrom(int fd, uint64_t buf, uint64_t len, int flags, uint64_t addr, uint64_t addrlen);
+int64_t sys_shutdown(int fd, int how);
+int64_t sys_getpeername(int fd, uint64_t addr, uint64_t addrlen);
+int64_t sys_getsockname(int fd, uint64_t addr, uint64_t addrlen);
+int64_t sys_getsockopt(int fd, int level, int optname, uint64_t optval, uint64_t optlen);
+int64_t sys_bind(int fd, uint64_t addr, uint64_t len);
+int64_t sys_listen(int fd, int backlog);
+int64_t sys_socketpair(int domain, int type, int protocol, uint64_t sv);
+
+// exec.cc — execve replaces the VM image; fork, vfork and clone are ENOSYS.
+int64_t sys_execve(uint64_t path, uint64_t argv, uint64_t envp);
+int64_t sys_execveat(int dirfd, uint64_t path, uint64_t argv, uint64_t envp, int flags);
+int64_t sys_fork();
+int64_t sys_vfork();
+int64_t sys_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid, uint64_t tls);
+int64_t sys_clone3(uint64_t args, uint64_t size);
 
 // signal.cc — dispositions and masks (delivery comes later), kill of oneself.
 int64_t sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, uint64_t sigsetsize);

@@ -9,6 +9,7 @@
 #include "mm/fault.h"
 #include "mm/frames.h"
 #include "mm/paging.h"
+#include "mm/rewrite.h"
 #include "mm/vma.h"
 #include "syscalls/brk.h"
 #include "syscalls/handlers.h"
@@ -305,6 +306,8 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, int64
     mm::frames_release_idle();
     return -ENOMEM;
   }
+  if (file && (p & mm::kProtExec) && type == kMapPrivate && reinterpret_cast<fs::File*>(file)->kind == fs::FileKind::kHost)
+    mm::rewrite_mapping(start, size, reinterpret_cast<fs::File*>(file)->handle, static_cast<uint64_t>(offset));
   if (!want_pages && size <= kSmallPopulateBytes && p == (mm::kProtRead | mm::kProtWrite) && type != kMapShared &&
       !(flags & (kMapNoReserve | kMapGrowsDown)))
     mm::populate(start, start + size);  // best effort: faults serve what this could not

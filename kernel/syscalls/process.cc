@@ -37,6 +37,29 @@ int64_t sys_getgid() { return boot_info().gid; }
 int64_t sys_getegid() { return boot_info().egid; }
 int64_t sys_getpgrp() { return boot_info().pid; }
 
+// The nice value of the one process (and its user's and group's: nobody else here).
+constinit int g_nice = 0;
+
+void process_init(const abi::BootInfo& boot) {
+  if (boot.flags & abi::kBootExec) g_nice = boot.nice < -20 ? -20 : boot.nice > 19 ? 19 : boot.nice;
+}
+
+int64_t sys_getpriority(int which, int who) {
+  constexpr int kPrioProcess = 0, kPrioUser = 2;
+  if (which < kPrioProcess || which > kPrioUser) return -EINVAL;
+  if (who != 0 && static_cast<uint32_t>(who) != (which == kPrioUser ? boot_info().uid : boot_info().pid)) return -ESRCH;
+  return 20 - g_nice;  // ABI: the system call returns 20 - nice, never negative
+}
+
+int64_t sys_setpriority(int which, int who, int prio) {
+  if (int64_t r = sys_getpriority(which, who); r < 0) return r;
+  int nice = prio < -20 ? -20 : prio > 19 ? 19 : prio;
+  // Raising priority needs CAP_SYS_NICE (root, for this sketch of credentials).
+  if (nice < g_nice && boot_info().euid != 0) return -EACCES;
+  g_nice = nice;
+  return 0;
+}
+
 int64_t sys_getgroups(int size, UserPtr<uint32_t> list) {
   const abi::BootInfo& b = boot_info();
   if (size < 0) return -EINVAL;

@@ -33,6 +33,22 @@ bool default_ignored(int sig) {
 
 }  // namespace
 
+uint64_t signals_ignored() {
+  uint64_t mask = 0;
+  for (int sig = 1; sig <= kNsig; ++sig)
+    if (g_actions[sig].handler == kSigIgn) mask |= bit(sig);
+  return mask;
+}
+
+uint64_t signals_blocked() { return g_blocked; }
+
+void signals_init(const abi::BootInfo& boot) {
+  if (!(boot.flags & abi::kBootExec)) return;
+  for (int sig = 1; sig <= kNsig; ++sig)
+    if ((boot.sig_ignored & bit(sig)) && sig != kSigKill && sig != kSigStop) g_actions[sig].handler = kSigIgn;
+  g_blocked = boot.sig_blocked & ~(bit(kSigKill) | bit(kSigStop));
+}
+
 int64_t raise_signal(int sig) {
   if (sig == 0) return 0;
   if (sig < 0 || sig > kNsig) return -EINVAL;

@@ -17,8 +17,10 @@ namespace {
   X(ioctl) X(flock) X(fsync) X(fdatasync) X(sync) X(syncfs) X(ftruncate) X(fallocate) X(fchmod)        \
   X(fchown) X(fstat) X(fstatfs) X(getdents64) X(sendfile) X(copy_file_range) X(fadvise64) X(getxattr)   \
   X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) X(setxattr)   \
-  X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) X(getpeername) X(getsockname) \
-  X(getsockopt)                          \
+  X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
+  /* net.cc */ \
+  X(socket) X(connect) X(sendto) X(recvfrom) X(shutdown) X(getpeername) X(getsockname) X(getsockopt) \
+  X(bind) X(listen) X(socketpair)                          \
   /* fs_path.cc */                                                                                       \
   X(open) X(openat) X(creat) X(stat) X(lstat) X(newfstatat) X(statx) X(statfs) X(access) X(faccessat) \
   X(faccessat2) X(readlink) X(readlinkat) X(mkdir) X(mkdirat) X(mknod) X(mknodat) X(rmdir) X(unlink)  \
@@ -30,8 +32,10 @@ namespace {
   X(munlock) X(mlockall) X(munlockall)                                                                   \
   /* process.cc */                                                                                       \
   X(exit) X(exit_group) X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid)       \
-  X(getpgrp) X(getgroups) X(set_tid_address) X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity)          \
-  X(sched_yield) X(prctl) X(wait4) X(waitid) X(futex)                                                                                \
+  X(getpgrp) X(getpriority) X(setpriority) X(getgroups) X(set_tid_address) X(set_robust_list) X(rseq) X(arch_prctl) X(sched_getaffinity)          \
+  X(sched_yield) X(prctl) X(wait4) X(waitid) X(futex)                                                  \
+  /* exec.cc */                                                                                          \
+  X(execve) X(execveat) X(fork) X(vfork) X(clone) X(clone3)                                                                                \
   /* signal.cc */                                                                                        \
   X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
   /* time.cc */                                                                                          \

@@ -8,7 +8,8 @@
 # Usage: run_compat.sh [-v] [-j JOBS] [COMMANDS-FILE]
 #   -v       show compare.sh's report for every FAIL and XPASS
 #   -j JOBS  run JOBS commands at once (default 4)
-# Environment: BURROW, the path of build/burrow.
+# Environment: BURROW, the path of build/burrow; BURROW_RUN_ARGS, options for
+# `burrow run` (e.g. --fast), which compare.sh reads.
 # Exit status: 0 when every command behaves as listed (passes, or fails while
 # marked xfail), 1 when one does not (FAIL or XPASS), 2 usage or setup error,
 # 77 when /dev/kvm is not usable.

@@ -85,6 +85,9 @@ skip_if_no_kvm() {
 
 stdin_file=/dev/null
 burrow_args=()
+# BURROW_RUN_ARGS: options for every `burrow run` (e.g. --fast, to run a whole
+# suite with rewritten system calls).
+[[ -n ${BURROW_RUN_ARGS:-} ]] && read -r -a burrow_args <<<"$BURROW_RUN_ARGS"
 both_env=()
 native_env=()
 native_clear_env=0

@@ -24,6 +24,7 @@ PT_LOAD, PT_INTERP, PT_NOTE = 1, 3, 4
 PF_X = 1
 
 CANNOT_EXECUTE = "126"
+NOT_FOUND = "127"
 ANY_MESSAGE = "^burrow: .+"
 
 
@@ -140,7 +141,10 @@ def random_bytes(_good):
     return random.Random(1234).randbytes(4096)
 
 
-SHELL_SCRIPT = b"#!/bin/sh\necho 'a shell script, not an ELF'\n"
+# "#!" scripts run their interpreter (as execve does); these are the broken ones.
+SHEBANG_MISSING = b"#!/nonexistent/interpreter -x\necho unreachable\n"
+SHEBANG_EMPTY = b"#!   \necho unreachable\n"
+SHEBANG_TOO_LONG = b"#!/bin/" + b"x" * 300 + b"\n"
 
 # NAME, STATUS, ERE, how to make the file from the good ELF's bytes.
 # A maker of None means a special case handled in write_cases().
@@ -150,7 +154,9 @@ CASES = [
     ("not_executable", CANNOT_EXECUTE, "Permission denied", None),
     ("empty", CANNOT_EXECUTE, ANY_MESSAGE, lambda good: b""),
     ("ten_bytes", CANNOT_EXECUTE, ANY_MESSAGE, lambda good: good[:10]),
-    ("shell_script", CANNOT_EXECUTE, ANY_MESSAGE, lambda good: SHELL_SCRIPT),
+    ("shebang_missing_interpreter", NOT_FOUND, "cannot run its interpreter", lambda good: SHEBANG_MISSING),
+    ("shebang_empty", CANNOT_EXECUTE, "names no interpreter", lambda good: SHEBANG_EMPTY),
+    ("shebang_too_long", CANNOT_EXECUTE, "too long", lambda good: SHEBANG_TOO_LONG),
     ("random_bytes", CANNOT_EXECUTE, ANY_MESSAGE, random_bytes),
     ("elf32_class", CANNOT_EXECUTE, ANY_MESSAGE, lambda g: patched(g, set_ident(4, 1))),
     ("big_endian", CANNOT_EXECUTE, ANY_MESSAGE, lambda g: patched(g, set_ident(5, 2))),

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@
 enum {
   kWrite = 1, kRead = 2, kExit = 3, kFatalSignal = 4, kUnknownSyscall = 5, kRandom = 7,
   kIoctl = 8, kPanic = 9, kKernelFault = 10, kStat = 11, kFstat = 12, kUnsupported = 13,
-  kGetFileFlags = 15,
+  kGetFileFlags = 15, kRewrite = 26, kExec = 27,
 };
 
 struct request {
@@ -47,17 +48,22 @@ struct request {
   int64_t result;
 };
 
-static int64_t forge(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2) {
+static int64_t forge6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
   volatile struct request* r = (volatile struct request*)PER_CPU_REQUEST;
   r->nr = nr;
   r->args[0] = a0;
   r->args[1] = a1;
   r->args[2] = a2;
-  for (int i = 3; i < 8; ++i) r->args[i] = 0;
+  r->args[3] = a3;
+  r->args[4] = a4;
+  r->args[5] = a5;
+  for (int i = 6; i < 8; ++i) r->args[i] = 0;
   r->result = 0x5eed;  // what is left if the monitor does not answer
   *(volatile uint64_t*)MMIO_KICK = nr;
   return r->result;
 }
+
+static int64_t forge(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2) { return forge6(nr, a0, a1, a2, 0, 0, 0); }
 
 // Unbuffered, so that nothing is lost when a hypercall ends the VM.
 static void say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -142,8 +148,52 @@ static void argument_checks(void) {
   say("still running after an unknown hypercall\n");
 }
 
+// Run with `burrow run --fast`: the rewriter's hypercall writes into guest memory
+// at guest-chosen addresses, and execve's takes guest pointers to pointers.
+static void rewrite_exec_checks(const char* self) {
+  const uint64_t huge = 1ull << 63, kernel = 0xFFFFFFFF80200000ull;
+  char* page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) exit(1);
+  memset(page, 'A', 4096);
+  const uint64_t p = (uint64_t)page;
+  // The personality's handles: 0-2 are stdio, the first file opened is 3.
+  if (open(self, O_RDONLY) < 0) exit(1);
+  CHECK("rewrite(handle 999)", forge6(kRewrite, 999, 0, 4096, p, p, 4096));
+  CHECK("rewrite(stdout: not a file)", forge6(kRewrite, 1, 0, 4096, p, p, 4096));
+  CHECK("rewrite(map at kernel text)", forge6(kRewrite, 3, 0, 1 << 20, kernel, p, 4096));
+  CHECK("rewrite(trampolines in kernel)", forge6(kRewrite, 3, 0, 1 << 20, p, kernel, 4096));
+  CHECK("rewrite(length 1<<63)", forge6(kRewrite, 3, 0, huge, p, p, 4096));
+  CHECK("rewrite(capacity 1<<63)", forge6(kRewrite, 3, 0, 4096, p, p, huge));
+  CHECK("rewrite(offset 1<<63)", forge6(kRewrite, 3, huge, 4096, p, p, 4096));
+  CHECK("exec(NULL)", forge(kExec, 0, 0, 0));
+  CHECK("exec(kernel)", forge(kExec, kernel, 0, 0));
+  CHECK("exec(page of 'A')", forge(kExec, p, 0, 0));
+  // A well-formed request whose argv points at the kernel.
+  uint64_t* req = (uint64_t*)page;
+  memset(page, 0, 4096);
+  strcpy(page + 2048, "/bin/true");
+  strcpy(page + 3072, "/");
+  req[0] = p + 2048, req[1] = 9, req[2] = p + 2048, req[4] = kernel, req[6] = p + 3072, req[7] = 1;
+  CHECK("exec(argv in kernel)", forge(kExec, p, 0, 0));
+  req[4] = 0, req[8] = kernel, req[9] = 1;
+  CHECK("exec(fds in kernel)", forge(kExec, p, 0, 0));
+  req[8] = p + 1024, req[9] = 100000;
+  CHECK("exec(100000 fds)", forge(kExec, p, 0, 0));
+  req[9] = 1;
+  ((uint64_t*)(page + 1024))[1] = 0xFFFF00000000ull;  // kind 0 (host), handle 999
+  ((uint64_t*)(page + 1024))[2] = 999;
+  CHECK("exec(fd with handle 999)", forge(kExec, p, 0, 0));
+  req[9] = 0, req[1] = 4096;
+  CHECK("exec(path length 4096)", forge(kExec, p, 0, 0));
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "";
+  if (strcmp(mode, "--rewrite-exec") == 0) {
+    rewrite_exec_checks(argv[0]);
+    say("the VM is still running\n");
+    return 0;
+  }
   if (strcmp(mode, "--in-burrow") == 0) {
     argument_checks();
   } else if (strcmp(mode, "--unknown") == 0 && argc > 2) {

@@ -100,6 +100,11 @@ int64_t FileService::close(uint64_t handle) {
   return 0;
 }
 
+void FileService::retain_only(const std::set<uint64_t>& keep) {
+  for (uint64_t i = 0; i < handles_.size(); ++i)
+    if (!keep.contains(i) && handles_[i].fd >= 0) close(i);
+}
+
 // read/write/pread/pwrite: straight between the host fd and the guest's pages.
 // `offset` < 0 means the file position.
 int64_t FileService::transfer(uint64_t handle, uint64_t buf, uint64_t len, int64_t offset, bool into_guest) {

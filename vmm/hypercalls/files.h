@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <set>
 #include <vector>
 
 #include "burrow/abi/hypercall.h"
@@ -35,6 +36,16 @@ class FileService {
   int64_t path_op(const uint64_t* args);  // PathOp, path, len, path2, len2, a, b, c
   int64_t fill(uint64_t handle, uint64_t fills, uint64_t count);
   int64_t write_back(uint64_t handle, uint64_t fills, uint64_t count);
+
+  // execve: the new program's page tables; only the handles it inherits stay open.
+  void set_cr3(uint64_t cr3) { cr3_ = cr3; }
+  bool valid(uint64_t handle) { return get(handle) != nullptr; }
+  void retain_only(const std::set<uint64_t>& keep);
+  // The host fd behind a handle (-1: none), for the rewriter's analysis of a file.
+  int host_fd(uint64_t handle) {
+    Handle* h = get(handle);
+    return h ? h->fd : -1;
+  }
 
  private:
   struct Handle {

@@ -154,9 +154,18 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     case Hypercall::kAdviseLarge:
       result = advise_large(mem_, cr3_, a[0], a[1]);
       break;
+    case Hypercall::kRewrite:
+      result = rewriter_ ? rewriter_->rewrite_mapping(a[0], a[1], a[2], a[3], a[4], a[5]) : 0;
+      break;
+    case Hypercall::kExec: {
+      Outcome out;
+      result = exec(a[0], &out);
+      if (out.exec) return out;
+      break;
+    }
     case Hypercall::kStat:
-      if (a[0] < std::size(stats_.guest)) stats_.guest[a[0]] = a[1];
-      result = a[0] < std::size(stats_.guest) ? 0 : -EINVAL;
+      if (a[0] < std::size(stats_.guest)) stats_.guest[a[0]] += a[1];  // summed over execve; others ignored
+      result = 0;
       break;
     case Hypercall::kUnsupported: {
       std::string what = guest_string(a[0], a[1], 512);

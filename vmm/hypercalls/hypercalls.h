@@ -3,12 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 #include <set>
 #include <string>
 
+#include "burrow/abi/boot_info.h"
 #include "burrow/abi/hypercall.h"
 #include "hypercalls/files.h"
+#include "hypercalls/rewrite.h"
 #include "memory/guest_memory.h"
 #include "run/options.h"
 
@@ -24,7 +28,27 @@ struct Stats {
 // What the run loop does after a hypercall.
 struct Outcome {
   std::optional<int> exit_status;  // set: the VM is done, `burrow run` exits with it
+  bool exec = false;               // the program called execve: load Handler's exec plan
 };
+
+// An execve, read out of guest memory and checked.
+struct ExecPlan {
+  std::string path;    // absolute, normalized guest path
+  std::string execfn;  // the name as the program gave it (AT_EXECFN)
+  std::vector<std::string> argv, envp;
+  std::string cwd;
+  struct Fd {
+    abi::InheritedFd fd;
+    std::string path;
+  };
+  std::vector<Fd> fds;
+  uint64_t sig_ignored = 0, sig_blocked = 0;
+  uint32_t umask = 022;
+  int32_t nice = 0;
+};
+// Loads the plan's program (0), or says why it cannot run (-errno: the program's
+// execve returns it).
+using ExecHook = std::function<int64_t(const ExecPlan&)>;
 
 class Handler {
  public:
@@ -34,12 +58,17 @@ class Handler {
 
   // Serves the request of the vCPU whose PerCpu block is at `per_cpu_phys`.
   Outcome handle(uint64_t per_cpu_phys);
+  void set_exec_hook(ExecHook hook) { exec_hook_ = std::move(hook); }
+  void set_cr3(uint64_t cr3) { cr3_ = cr3; }
+  void set_rewriter(RewriteService* rewriter) { rewriter_ = rewriter; }
 
  private:
   int64_t random(uint64_t buf, uint64_t len);
   std::string guest_string(uint64_t va, uint64_t len, uint64_t max);
   Outcome fatal_signal(const uint64_t* args);
   Outcome kernel_fault(uint64_t frame_va);
+  int64_t exec(uint64_t request, Outcome* outcome);
+  std::optional<std::string> c_string(uint64_t va, size_t max);
 
   const memory::GuestMemory& mem_;
   uint64_t cr3_;
@@ -47,6 +76,8 @@ class Handler {
   FileService& files_;
   Stats& stats_;
   std::set<std::string> noted_;
+  ExecHook exec_hook_;
+  RewriteService* rewriter_ = nullptr;
 };
 
 }  // namespace burrow::hypercalls

@@ -37,6 +37,11 @@ GuestMemory::~GuestMemory() {
   if (base_) munmap(base_, size_);
 }
 
+void GuestMemory::reset() {
+  ::madvise(base_, size_, MADV_DONTNEED);
+  cursor_ = 0;
+}
+
 uint8_t* GuestMemory::at(uint64_t phys, uint64_t len) const {
   if (phys > size_ || len > size_ - phys) return nullptr;
   return base_ + phys;
@@ -134,6 +139,12 @@ bool read_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, void* dst, 
 bool write_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, const void* src, size_t len) {
   auto* in = static_cast<const uint8_t*>(src);
   return for_each_chunk(mem, cr3, va, len, true,
+                        [&](uint8_t* host, size_t off, size_t n) { std::memcpy(host, in + off, n); });
+}
+
+bool patch_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, const void* src, size_t len) {
+  auto* in = static_cast<const uint8_t*>(src);
+  return for_each_chunk(mem, cr3, va, len, false,
                         [&](uint8_t* host, size_t off, size_t n) { std::memcpy(host, in + off, n); });
 }
 

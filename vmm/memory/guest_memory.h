@@ -41,6 +41,8 @@ class GuestMemory {
 
   // Boot-time frames, handed out upwards from `start`; fresh memory reads as zero.
   void set_frame_cursor(uint64_t phys) { cursor_ = phys; }
+  // execve: every byte back to zero and to the host, as at creation.
+  void reset();
   Result<uint64_t> alloc_frames(uint64_t count);
   uint64_t frame_cursor() const { return cursor_; }
 
@@ -69,6 +71,9 @@ class PageTableBuilder {
 // writing, for writes). Returns false on any hole: the caller answers -EFAULT.
 bool read_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, void* dst, size_t len);
 bool write_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, const void* src, size_t len);
+// Writes where the program may only read and execute (present, user pages): the
+// rewriter patching code and filling trampolines, as a loader writes text.
+bool patch_virtual(const GuestMemory& mem, uint64_t cr3, uint64_t va, const void* src, size_t len);
 // The host addresses behind [va, va+len), merged where contiguous, for readv/writev
 // straight into or out of guest memory; false (and nothing filled) on any hole.
 bool guest_iovecs(const GuestMemory& mem, uint64_t cr3, uint64_t va, size_t len, bool write,

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -14,6 +15,10 @@
 #include "burrow/abi/hypercall.h"
 #include "burrow/abi/layout.h"
 #include "burrow/abi/percpu.h"
+
+// The vDSO image (vmm/vdso_image.S, built from kernel/vdso).
+extern "C" const uint8_t burrow_vdso_image[];
+extern "C" const uint8_t burrow_vdso_image_end[];
 
 namespace burrow::run {
 namespace {
@@ -86,6 +91,49 @@ Result<uint64_t> load_kernel(memory::GuestMemory& mem, memory::PageTableBuilder&
     if (!r) return r.error();
   }
   return eh.e_entry;
+}
+
+// Maps the vDSO image at kVdsoVirt (read + execute) and a zeroed page for its data
+// at kVvarVirt (read-only; the guest kernel fills it at boot through the direct map).
+// The image is trusted (built with Burrow) but must be what vdso.lds makes: one
+// PT_LOAD from offset 0 at address 0, no zero-fill tail, within kVdsoMaxSize.
+Result<std::vector<abi::BootRegion>> map_vdso(memory::GuestMemory& mem, memory::PageTableBuilder& pt,
+                                              uint64_t root, std::span<const uint8_t> image,
+                                              uint64_t* vvar_phys) {
+  auto bad = [] { return make_error(ExitCode::kMonitorFailed, "embedded vDSO image is malformed"); };
+  Elf64_Ehdr eh;
+  if (image.size() < sizeof(eh) || image.size() > abi::kVdsoMaxSize) return bad();
+  std::memcpy(&eh, image.data(), sizeof(eh));
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN ||
+      eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff + uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr) > image.size())
+    return bad();
+  uint32_t loads = 0;
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    std::memcpy(&ph, image.data() + eh.e_phoff + uint64_t{i} * sizeof(ph), sizeof(ph));
+    if (ph.p_type != PT_LOAD) continue;
+    if (++loads > 1 || ph.p_offset != 0 || ph.p_vaddr != 0 || ph.p_filesz != ph.p_memsz || ph.p_filesz > image.size())
+      return bad();
+  }
+  if (loads != 1) return bad();
+
+  uint64_t size = page_up(image.size());
+  auto frames = mem.alloc_frames(abi::kVvarSize / kPageSize + size / kPageSize);
+  if (!frames) return too_big(mem, "the vDSO");
+  *vvar_phys = *frames;
+  uint64_t vdso_phys = *frames + abi::kVvarSize;
+  // SAFETY: the frames were just allocated, whole pages inside guest memory.
+  std::memset(mem.at(*vvar_phys, abi::kVvarSize), 0, abi::kVvarSize);
+  uint8_t* dst = mem.at(vdso_phys, size);
+  std::memset(dst, 0, size);
+  std::memcpy(dst, image.data(), image.size());
+  uint32_t vvar_prot = abi::kProtRead, vdso_prot = abi::kProtRead | abi::kProtExec;
+  if (auto r = pt.map(root, abi::kVvarVirt, *vvar_phys, abi::kVvarSize, pte_flags(vvar_prot, true)); !r)
+    return r.error();
+  if (auto r = pt.map(root, abi::kVdsoVirt, vdso_phys, size, pte_flags(vdso_prot, true)); !r) return r.error();
+  return std::vector<abi::BootRegion>{
+      {abi::kVvarVirt, abi::kVvarVirt + abi::kVvarSize, vvar_prot, static_cast<uint32_t>(abi::RegionKind::kVvar)},
+      {abi::kVdsoVirt, abi::kVdsoVirt + size, vdso_prot, static_cast<uint32_t>(abi::RegionKind::kVdso)}};
 }
 
 struct PagePlan {
@@ -279,6 +327,18 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
     regions->insert(regions->end(), iregions->begin(), iregions->end());
     program_entry = ie.entry + ibias;
   }
+  // The vDSO, which Linux maps after the interpreter (arch_setup_additional_pages).
+  // A program whose own segments cover its place (an odd ET_EXEC) runs without one,
+  // as on a kernel without vDSO: the C libraries then make system calls.
+  uint64_t vvar_phys = 0;
+  bool vdso_room = std::none_of(regions->begin(), regions->end(), [](const abi::BootRegion& r) {
+    return r.start < abi::kVdsoVirt + abi::kVdsoMaxSize && abi::kVvarVirt < r.end;
+  });
+  if (vdso_room) {
+    auto vdso_regions = map_vdso(mem, pt, *root, {burrow_vdso_image, burrow_vdso_image_end}, &vvar_phys);
+    if (!vdso_regions) return vdso_regions.error();
+    regions->insert(regions->end(), vdso_regions->begin(), vdso_regions->end());
+  }
   if (regions->size() + 1 > abi::kMaxBootRegions)
     return make_error(ExitCode::kCannotExecute, "too many loadable segments");
 
@@ -299,6 +359,8 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
       if (a.type == type) return a.value;
     return uint64_t{0};
   };
+  // ABI: the order of Linux's create_elf_tables, ARCH_DLINFO (AT_SYSINFO_EHDR,
+  // AT_MINSIGSTKSZ) first.
   in.auxv = {
       {AT_MINSIGSTKSZ, hw(AT_MINSIGSTKSZ)},
       {AT_HWCAP, hw(AT_HWCAP)},
@@ -320,6 +382,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
       {AT_EXECFN, 0},
       {AT_PLATFORM, 0},
   };
+  if (vdso_room) in.auxv.insert(in.auxv.begin(), {AT_SYSINFO_EHDR, abi::kVdsoVirt});
   // Linux lets arguments and environment use a quarter of the stack limit.
   auto stack = loader::build_initial_stack(abi::kUserStackTop, in, abi::kUserStackMax / 4);
   if (!stack) return stack.error();
@@ -388,6 +451,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   copy_string(boot->uts_version, u.version);
   copy_string(boot->uts_machine, u.machine);
   copy_string(boot->uts_domainname, u.domainname);
+  boot->vvar_phys = vvar_phys;
   // Frames below this point are the monitor's; the guest allocates from here on.
   boot->first_free_phys = mem.frame_cursor();
   return as;

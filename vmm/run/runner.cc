@@ -21,6 +21,8 @@
 #include "burrow/abi/layout.h"
 #include "burrow/abi/percpu.h"
 #include "hypercalls/hypercalls.h"
+#include "hypercalls/rewrite.h"
+#include "rewrite/analysis_cache.h"
 #include "kvm/kvm.h"
 #include "loader/elf.h"
 #include "memory/guest_memory.h"
@@ -49,7 +51,11 @@ Error file_error(const std::string& name, ExitCode code, const std::string& what
 // when the name has no slash) and reads it whole.
 Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& name, const std::string& cwd,
                                  const std::string& search_path, uint64_t limit) {
-  if (name.empty()) return file_error("''", ExitCode::kNotFound, "No such file or directory");
+  auto with_errno = [](Error e, int err) {
+    e.sys_errno = err;
+    return e;
+  };
+  if (name.empty()) return with_errno(file_error("''", ExitCode::kNotFound, "No such file or directory"), ENOENT);
   std::string path;
   if (name.find('/') != std::string::npos) {
     path = fs::normalize(cwd, name);
@@ -66,33 +72,35 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
       }
       pos = end + 1;
     }
-    if (path.empty()) return file_error(name, ExitCode::kNotFound, "executable file not found in $PATH");
+    if (path.empty()) return with_errno(file_error(name, ExitCode::kNotFound, "executable file not found in $PATH"), ENOENT);
   }
   fs::Opened opened;
   if (int64_t r = sandbox.open(path, O_RDONLY, 0, &opened); r < 0) {
     int e = static_cast<int>(-r);
-    return file_error(name, e == ENOENT || e == ENOTDIR ? ExitCode::kNotFound : ExitCode::kCannotExecute,
-                      std::strerror(e));
+    return with_errno(file_error(name, e == ENOENT || e == ENOTDIR ? ExitCode::kNotFound : ExitCode::kCannotExecute,
+                                 std::strerror(e)),
+                      e);
   }
   int fd = opened.host_fd;
   struct stat st {};
   ::fstat(fd, &st);
-  auto fail = [&](ExitCode code, const std::string& what) {
+  auto fail = [&](ExitCode code, const std::string& what, int err = EACCES) {
     ::close(fd);
-    return file_error(name, code, what);
+    return with_errno(file_error(name, code, what), err);
   };
   if (S_ISDIR(st.st_mode)) return fail(ExitCode::kCannotExecute, "Is a directory");
   if (!S_ISREG(st.st_mode)) return fail(ExitCode::kCannotExecute, "Permission denied (not a regular file)");
   if (sandbox.access(path, X_OK, 0) != 0) return fail(ExitCode::kCannotExecute, "Permission denied");
   if (static_cast<uint64_t>(st.st_size) > limit)
-    return fail(ExitCode::kCannotExecute, fmt::format("the file is larger than guest memory (--memory={}M)", limit >> 20));
+    return fail(ExitCode::kCannotExecute, fmt::format("the file is larger than guest memory (--memory={}M)", limit >> 20),
+                ENOMEM);
   ProgramFile out;
   out.bytes.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < out.bytes.size()) {
     ssize_t n = ::read(fd, out.bytes.data() + done, out.bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(ExitCode::kCannotExecute, n < 0 ? std::strerror(errno) : "file shrank while reading");
+    if (n <= 0) return fail(ExitCode::kCannotExecute, n < 0 ? std::strerror(errno) : "file shrank while reading", EIO);
     done += static_cast<size_t>(n);
   }
   ::close(fd);
@@ -172,8 +180,11 @@ kvm_segment segment(uint16_t selector, bool code) {
   return s;
 }
 
-Result<void> setup_vcpu(kvm::Vcpu& vcpu, const CpuSetup& cpu, const AddressSpace& as, uint32_t index) {
-  if (auto r = vcpu.set_cpuid(cpu.cpuid); !r) return r;
+// `again`: after an execve. KVM refuses a second KVM_SET_CPUID2 once the vCPU has run
+// (the CPUID is the same anyway).
+Result<void> setup_vcpu(kvm::Vcpu& vcpu, const CpuSetup& cpu, const AddressSpace& as, uint32_t index, bool again) {
+  if (!again)
+    if (auto r = vcpu.set_cpuid(cpu.cpuid); !r) return r;
   auto sregs = vcpu.sregs();
   if (!sregs) return sregs.error();
   kvm_sregs s = *sregs;
@@ -310,6 +321,162 @@ const char* exit_reason_name(uint32_t reason) {
   }
 }
 
+// A program ready to be laid out: its file and interpreter parsed, and its
+// arguments as the kernel passes them (a "#!" script runs its interpreter).
+struct LoadedProgram {
+  ProgramFile file;
+  loader::ElfImage elf;
+  std::optional<ProgramFile> interp_file;
+  std::optional<loader::ElfImage> interp_elf;
+  std::vector<std::string> argv;
+};
+
+// Linux's limits: the "#!" line it reads (BINPRM_BUF_SIZE) and how many scripts
+// may name each other as interpreters before execve says ELOOP.
+constexpr size_t kShebangMax = 256;
+constexpr int kMaxScriptDepth = 4;
+
+Result<LoadedProgram> load_program(const fs::Sandbox& sandbox, std::string name, std::vector<std::string> argv,
+                                   const std::string& cwd, const std::string& search_path, uint64_t limit) {
+  auto with_errno = [](Error e, int err) {
+    e.sys_errno = err;
+    return e;
+  };
+  std::string shown = name;  // the name the user gave, for messages
+  for (int depth = 0;; ++depth) {
+    auto file = read_program(sandbox, name, cwd, search_path, limit);
+    if (!file && depth > 0)
+      return with_errno(file_error(shown, file.error().code, "cannot run its interpreter " + file.error().message),
+                        file.error().sys_errno);
+    if (!file) return file.error();
+    const auto& b = file->bytes;
+    if (b.size() >= 2 && b[0] == '#' && b[1] == '!') {
+      if (depth == kMaxScriptDepth)
+        return with_errno(file_error(shown, ExitCode::kCannotExecute, "too many levels of #! interpreters"), ELOOP);
+      size_t n = std::min(b.size(), kShebangMax);
+      std::string line(b.begin() + 2, b.begin() + static_cast<std::ptrdiff_t>(n));
+      size_t eol = line.find('\n');
+      if (eol == std::string::npos && b.size() > kShebangMax)
+        return with_errno(file_error(shown, ExitCode::kCannotExecute, "its #! line is too long"), ENOEXEC);
+      line = line.substr(0, eol);
+      auto blank = [](char c) { return c == ' ' || c == '\t'; };
+      while (!line.empty() && blank(line.back())) line.pop_back();
+      size_t start = 0;
+      while (start < line.size() && blank(line[start])) ++start;
+      size_t end = start;
+      while (end < line.size() && !blank(line[end])) ++end;
+      std::string interp = line.substr(start, end - start);
+      while (end < line.size() && blank(line[end])) ++end;
+      std::string arg = line.substr(end);
+      if (interp.empty())
+        return with_errno(file_error(shown, ExitCode::kCannotExecute, "its #! line names no interpreter"), ENOEXEC);
+      // argv becomes: interpreter [arg] script-path original-argv[1..]
+      std::vector<std::string> next{interp};
+      if (!arg.empty()) next.push_back(arg);
+      next.push_back(name);
+      next.insert(next.end(), argv.size() > 1 ? argv.begin() + 1 : argv.end(), argv.end());
+      argv = std::move(next);
+      name = interp;
+      continue;
+    }
+    auto elf = loader::parse_elf(file->bytes);
+    if (!elf) return with_errno(file_error(shown, elf.error().code, elf.error().message), ENOEXEC);
+    LoadedProgram out{std::move(*file), std::move(*elf), std::nullopt, std::nullopt, std::move(argv)};
+    // A dynamically linked program: its interpreter comes from the VM's file system.
+    if (out.elf.interp) {
+      auto f = read_program(sandbox, *out.elf.interp, "/", search_path, limit);
+      if (!f) {
+        // What execve says when the interpreter is missing (bash: "required file not found").
+        // f's message already names the interpreter: "cannot run its interpreter X: why".
+        return with_errno(file_error(shown, f.error().code, "cannot run its interpreter " + f.error().message),
+                          f.error().sys_errno ? f.error().sys_errno : ENOENT);
+      }
+      auto ie = loader::parse_elf(f->bytes);
+      if (!ie) return with_errno(file_error(*out.elf.interp, ie.error().code, ie.error().message), ELIBBAD);
+      if (ie->interp || ie->type != ET_DYN)
+        return with_errno(file_error(shown, ExitCode::kCannotExecute,
+                                     fmt::format("its interpreter {} is not a shared object", *out.elf.interp)),
+                          ELIBBAD);
+      out.interp_file = std::move(*f);
+      out.interp_elf = std::move(*ie);
+    }
+    return out;
+  }
+}
+
+// --fast: rewrites the syscall sites of the images the monitor just loaded (the
+// program and its interpreter). The program's trampolines go in pages just below
+// it; the interpreter's at the start of the trampoline arena (it sits right below
+// kUserMmapTop), whose rest the guest hands out to the libraries it maps.
+Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, const LoadedProgram& program,
+                            hypercalls::RewriteService& rewriter) {
+  abi::BootInfo& boot = *as.boot;
+  auto aux = [&](uint64_t type) -> uint64_t {
+    for (uint32_t i = 0; i < boot.auxv_count && i < abi::kMaxAuxv; ++i)
+      if (boot.auxv[i][0] == type) return boot.auxv[i][1];
+    return 0;
+  };
+  memory::PageTableBuilder pt(mem);
+  mem.set_frame_cursor(boot.first_free_phys);
+  auto add_region = [&](uint64_t start, uint64_t end) {
+    if (boot.region_count < abi::kMaxBootRegions)
+      boot.regions[boot.region_count++] = {start, end, abi::kProtRead | abi::kProtExec,
+                                           static_cast<uint32_t>(abi::RegionKind::kTrampolines)};
+  };
+  // Rewrites every executable segment of one image into [tramp, tramp + capacity).
+  auto rewrite_image = [&](const std::vector<uint8_t>& bytes, const loader::ElfImage& elf, uint64_t bias,
+                           uint64_t tramp, uint64_t capacity) -> uint64_t {
+    auto analysis = rewriter.cache().get(bytes);
+    if (!analysis) return 0;
+    uint64_t used = 0;
+    for (const auto& seg : elf.loads) {
+      if (!(seg.flags & PF_X) || seg.filesz == 0) continue;
+      int64_t n = rewriter.rewrite_bytes(**analysis, bytes, seg.offset, seg.filesz, seg.vaddr + bias, tramp + used,
+                                         capacity ? capacity - used : 0);
+      if (n > 0) used += (static_cast<uint64_t>(n) + 63) & ~uint64_t{63};
+    }
+    return used;
+  };
+  auto map_arena = [&](uint64_t start, uint64_t size) -> Result<void> {
+    auto frames = mem.alloc_frames(size / abi::kPageSize);
+    if (!frames) return frames.error();
+    return pt.map(as.cr3, start, *frames, size, abi::kPtePresent | abi::kPteUser);
+  };
+
+  // The program: a dry run sizes its trampolines, which then go right below it.
+  uint64_t bias = aux(AT_ENTRY) - program.elf.entry;
+  uint64_t low = program.elf.min_vaddr + bias;
+  uint64_t need = (rewrite_image(program.file.bytes, program.elf, bias, low - (1u << 20), 0) + abi::kPageSize - 1) &
+                  ~(abi::kPageSize - 1);
+  if (need && low >= abi::kUserMinAddr + need) {
+    if (auto r = map_arena(low - need, need); !r) return r.error();
+    rewrite_image(program.file.bytes, program.elf, bias, low - need, need);
+    add_region(low - need, low);
+  }
+  // The arena: the interpreter's trampolines first.
+  uint64_t next = abi::kTrampolineArena;
+  if (program.interp_elf) {
+    uint64_t ibias = aux(AT_BASE) - program.interp_elf->min_vaddr;
+    uint64_t ineed = rewrite_image(program.interp_file->bytes, *program.interp_elf, ibias, next, 0);
+    uint64_t pages = (ineed + abi::kPageSize - 1) & ~(abi::kPageSize - 1);
+    if (pages && pages <= abi::kTrampolineArenaSize) {
+      if (auto r = map_arena(next, pages); !r) return r.error();
+      next += rewrite_image(program.interp_file->bytes, *program.interp_elf, ibias, next, pages);
+    }
+  }
+  add_region(abi::kTrampolineArena, abi::kTrampolineArena + abi::kTrampolineArenaSize);
+  boot.trampoline_next = next;
+  boot.first_free_phys = mem.frame_cursor();
+  return {};
+}
+
+// What one program image inherits from the one that called execve.
+struct Inherited {
+  std::vector<hypercalls::ExecPlan::Fd> fds;
+  uint64_t sig_ignored = 0, sig_blocked = 0;
+  int32_t nice = 0;
+};
+
 }  // namespace
 
 Result<int> run(const RunOptions& options) {
@@ -334,28 +501,11 @@ Result<int> run(const RunOptions& options) {
   for (const auto& e : envp)
     if (e.rfind("PATH=", 0) == 0) search_path = e.substr(5);
 
-  auto file = read_program(*sandbox, options.program, cwd, search_path, options.memory);
-  if (!file) return file.error();
-  auto elf = loader::parse_elf(file->bytes);
-  if (!elf) return file_error(options.program, elf.error().code, elf.error().message);
-  // A dynamically linked program: its interpreter comes from the VM's file system.
-  std::optional<ProgramFile> interp_file;
-  std::optional<loader::ElfImage> interp_elf;
-  if (elf->interp) {
-    auto f = read_program(*sandbox, *elf->interp, "/", search_path, options.memory);
-    if (!f) {
-      // What execve says when the interpreter is missing (bash: "required file not found").
-      // f's message already names the interpreter: "cannot run its interpreter X: why".
-      return file_error(options.program, f.error().code, "cannot run its interpreter " + f.error().message);
-    }
-    auto ie = loader::parse_elf(f->bytes);
-    if (!ie) return file_error(*elf->interp, ie.error().code, ie.error().message);
-    if (ie->interp || ie->type != ET_DYN)
-      return file_error(options.program, ExitCode::kCannotExecute,
-                        fmt::format("its interpreter {} is not a shared object", *elf->interp));
-    interp_file = std::move(*f);
-    interp_elf = std::move(*ie);
-  }
+  auto program = load_program(*sandbox, options.program, options.argv, cwd, search_path, options.memory);
+  if (!program) return program.error();
+  std::string execfn = options.program;
+  uint32_t umask = options.umask;
+  std::optional<Inherited> inherited;  // set once the first program called execve
 
   auto sys = kvm::System::open();
   if (!sys) return sys.error();
@@ -365,87 +515,139 @@ Result<int> run(const RunOptions& options) {
   auto mem = memory::GuestMemory::create(mem_size);
   if (!mem) return mem.error();
   if (auto r = vm->add_memory(0, 0, mem->size(), mem->host_base()); !r) return r.error();
-
   CpuSetup cpu = plan_cpu(*sys);
-  ProgramSpec spec;
-  spec.host_path = file->host_path;
-  spec.execfn = options.program;
-  spec.file = file->bytes;
-  spec.elf = &*elf;
-  spec.argv = options.argv;
-  spec.shim_user = sys->is_pvm();
-  if (interp_elf) {
-    spec.interp_file = interp_file->bytes;
-    spec.interp_elf = &*interp_elf;
-  }
-  spec.envp = envp;
-  // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
-  // natively at CPL 3): the host's own value, as a native run sees it.
-  uint32_t eax, ebx, ecx, edx;
-  __cpuid(1, eax, ebx, ecx, edx);
-  spec.cpu_auxv = {{AT_HWCAP, edx},
-                   {AT_HWCAP2, cpu.fsgsbase ? 2u : 0u},
-                   {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)}};
-  auto as = build_address_space(*mem, {burrow_kernel_image, burrow_kernel_image_end}, options.cpus, spec);
-  if (!as) {
-    const Error& e = as.error();
-    return file_error(options.program, e.code, e.message);
-  }
-
   auto vcpu = vm->create_vcpu(*sys, 0);
   if (!vcpu) return vcpu.error();
-  if (auto r = setup_vcpu(*vcpu, cpu, *as, 0); !r) return r.error();
-
-  abi::BootInfo& boot = *as->boot;
-  boot.flags = (options.strace ? abi::kBootStrace : 0) | (options.stats ? abi::kBootStats : 0) |
-               (cpu.fsgsbase ? abi::kBootFsGsBase : 0);
-  describe_cpu(cpu.cpuid, boot);
-  std::snprintf(boot.cwd, sizeof(boot.cwd), "%s", cwd.c_str());
-  boot.umask = options.umask;
-  boot.pid = static_cast<uint32_t>(getpid());
-  gid_t groups[abi::kMaxGroups];
-  int ngroups = ::getgroups(abi::kMaxGroups, groups);
-  for (int i = 0; i < ngroups; ++i) boot.groups[boot.group_count++] = groups[i];
-  boot.ppid = static_cast<uint32_t>(getppid());
-  for (uint32_t i = 0; i < abi::kRlimitCount; ++i) {
-    rlimit rl{};
-    getrlimit(static_cast<__rlimit_resource>(i), &rl);
-    boot.rlimits[i][0] = rl.rlim_cur;
-    boot.rlimits[i][1] = rl.rlim_max;
-  }
-  if (auto r = calibrate_clock(*vcpu, boot); !r) return r.error();
 
   hypercalls::Stats stats;
-  hypercalls::FileService files(*mem, as->cr3, *sandbox);
-  hypercalls::Handler handler(*mem, as->cr3, options, files, stats);
+  hypercalls::FileService files(*mem, 0, *sandbox);
+  hypercalls::Handler handler(*mem, 0, options, files, stats);
+  rewrite::AnalysisCache analysis_cache(rewrite::AnalysisCache::default_dir());
+  hypercalls::RewriteService rewriter(*mem, files, analysis_cache);
+  if (options.rewrite) handler.set_rewriter(&rewriter);
+  std::optional<LoadedProgram> next_program;
+  hypercalls::ExecPlan next_plan;
+  handler.set_exec_hook([&](const hypercalls::ExecPlan& plan) -> int64_t {
+    auto loaded = load_program(*sandbox, plan.path, plan.argv, plan.cwd, search_path, options.memory);
+    if (!loaded) return -(loaded.error().sys_errno ? loaded.error().sys_errno : ENOEXEC);
+    next_program = std::move(*loaded);
+    next_plan = plan;
+    return 0;
+  });
+
   std::map<uint32_t, uint64_t> exits;
   std::optional<int> status;
-  int64_t t_boot = ns_of(CLOCK_MONOTONIC);
-  while (!status) {
-    int rc = vcpu->run();
-    if (rc == -EINTR || rc == -EAGAIN) continue;
-    if (rc < 0) return make_error(ExitCode::kMonitorFailed, fmt::format("KVM_RUN: {}", std::strerror(-rc)));
-    kvm_run* run = vcpu->run_state();
-    ++exits[run->exit_reason];
-    ++stats.exits;
-    if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && run->mmio.phys_addr >= abi::kMmioPhys &&
-        run->mmio.phys_addr < abi::kMmioPhys + abi::kPageSize) {
-      status = handler.handle(as->per_cpu_phys[vcpu->index()]).exit_status;
-      continue;
+  int64_t t_boot = 0;
+  for (;;) {
+    ProgramSpec spec;
+    spec.host_path = program->file.host_path;
+    spec.execfn = execfn;
+    spec.file = program->file.bytes;
+    spec.elf = &program->elf;
+    spec.argv = program->argv;
+    spec.shim_user = sys->is_pvm();
+    if (program->interp_elf) {
+      spec.interp_file = program->interp_file->bytes;
+      spec.interp_elf = &*program->interp_elf;
     }
-    auto regs = vcpu->regs();
-    std::string where = regs ? fmt::format(" at rip {:#x} rsp {:#x}", regs->rip, regs->rsp) : "";
-    if (run->exit_reason == KVM_EXIT_IO && run->io.port == abi::kShimPanicPort)
-      return make_error(ExitCode::kMonitorFailed, "guest double fault" + where);
-    if (run->exit_reason == KVM_EXIT_MMIO)
+    spec.envp = envp;
+    // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
+    // natively at CPL 3): the host's own value, as a native run sees it.
+    uint32_t eax, ebx, ecx, edx;
+    __cpuid(1, eax, ebx, ecx, edx);
+    spec.cpu_auxv = {{AT_HWCAP, edx},
+                     {AT_HWCAP2, cpu.fsgsbase ? 2u : 0u},
+                     {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)}};
+    auto as = build_address_space(*mem, {burrow_kernel_image, burrow_kernel_image_end}, options.cpus, spec);
+    if (!as) {
+      const Error& e = as.error();
+      return file_error(execfn, e.code, e.message);
+    }
+    rewriter.set_cr3(as->cr3);
+    if (options.rewrite)
+      if (auto r = rewrite_images(*mem, *as, *program, rewriter); !r) return r.error();
+    if (auto r = setup_vcpu(*vcpu, cpu, *as, 0, inherited.has_value()); !r) return r.error();
+
+    abi::BootInfo& boot = *as->boot;
+    boot.flags = (options.strace ? abi::kBootStrace : 0) | (options.stats ? abi::kBootStats : 0) |
+                 (cpu.fsgsbase ? abi::kBootFsGsBase : 0) | (inherited ? abi::kBootExec : 0) |
+                 (options.rewrite ? abi::kBootRewrite : 0);
+    describe_cpu(cpu.cpuid, boot);
+    std::snprintf(boot.cwd, sizeof(boot.cwd), "%s", cwd.c_str());
+    boot.umask = umask;
+    boot.pid = static_cast<uint32_t>(getpid());
+    gid_t groups[abi::kMaxGroups];
+    int ngroups = ::getgroups(abi::kMaxGroups, groups);
+    for (int i = 0; i < ngroups; ++i) boot.groups[boot.group_count++] = groups[i];
+    boot.ppid = static_cast<uint32_t>(getppid());
+    for (uint32_t i = 0; i < abi::kRlimitCount; ++i) {
+      rlimit rl{};
+      getrlimit(static_cast<__rlimit_resource>(i), &rl);
+      boot.rlimits[i][0] = rl.rlim_cur;
+      boot.rlimits[i][1] = rl.rlim_max;
+    }
+    if (inherited) {
+      boot.sig_ignored = inherited->sig_ignored;
+      boot.sig_blocked = inherited->sig_blocked;
+      boot.nice = inherited->nice;
+      uint32_t used = 0;
+      for (const auto& fd : inherited->fds) {
+        abi::InheritedFd& out = boot.inherited_fds[boot.inherited_fd_count++];
+        out = fd.fd;
+        out.path = 0;
+        out.path_offset = abi::kNoPath;
+        if (!fd.path.empty() && used + fd.path.size() + 1 <= abi::kFdPathsSize) {
+          std::memcpy(boot.fd_paths + used, fd.path.c_str(), fd.path.size() + 1);
+          out.path_offset = used;
+          used += static_cast<uint32_t>(fd.path.size() + 1);
+        }
+      }
+    }
+    if (auto r = calibrate_clock(*vcpu, boot); !r) return r.error();
+    files.set_cr3(as->cr3);
+    handler.set_cr3(as->cr3);
+    if (!t_boot) t_boot = ns_of(CLOCK_MONOTONIC);
+
+    bool exec = false;
+    while (!status && !exec) {
+      int rc = vcpu->run();
+      if (rc == -EINTR || rc == -EAGAIN) continue;
+      if (rc < 0) return make_error(ExitCode::kMonitorFailed, fmt::format("KVM_RUN: {}", std::strerror(-rc)));
+      kvm_run* run = vcpu->run_state();
+      ++exits[run->exit_reason];
+      ++stats.exits;
+      if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && run->mmio.phys_addr >= abi::kMmioPhys &&
+          run->mmio.phys_addr < abi::kMmioPhys + abi::kPageSize) {
+        hypercalls::Outcome out = handler.handle(as->per_cpu_phys[vcpu->index()]);
+        status = out.exit_status;
+        exec = out.exec;
+        continue;
+      }
+      auto regs = vcpu->regs();
+      std::string where = regs ? fmt::format(" at rip {:#x} rsp {:#x}", regs->rip, regs->rsp) : "";
+      if (run->exit_reason == KVM_EXIT_IO && run->io.port == abi::kShimPanicPort)
+        return make_error(ExitCode::kMonitorFailed, "guest double fault" + where);
+      if (run->exit_reason == KVM_EXIT_MMIO)
+        return make_error(ExitCode::kMonitorFailed,
+                          fmt::format("guest touched unbacked address {:#x}{}", run->mmio.phys_addr, where));
+      if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+        return make_error(ExitCode::kMonitorFailed,
+                          fmt::format("KVM internal error (suberror {}){}", run->internal.suberror, where));
       return make_error(ExitCode::kMonitorFailed,
-                        fmt::format("guest touched unbacked address {:#x}{}", run->mmio.phys_addr, where));
-    if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-      return make_error(ExitCode::kMonitorFailed,
-                        fmt::format("KVM internal error (suberror {}){}", run->internal.suberror, where));
-    return make_error(ExitCode::kMonitorFailed,
-                      fmt::format("the VM stopped: {} (exit reason {}){}", exit_reason_name(run->exit_reason),
-                                  run->exit_reason, where));
+                        fmt::format("the VM stopped: {} (exit reason {}){}", exit_reason_name(run->exit_reason),
+                                    run->exit_reason, where));
+    }
+    if (status) break;
+    // execve: the new program replaces everything in guest memory; what it
+    // inherits travels in its BootInfo.
+    program = std::move(*next_program);
+    next_program.reset();
+    execfn = next_plan.execfn;
+    envp = next_plan.envp;
+    cwd = next_plan.cwd;
+    umask = next_plan.umask;
+    inherited = Inherited{next_plan.fds, next_plan.sig_ignored, next_plan.sig_blocked, next_plan.nice};
+    mem->reset();
   }
   if (options.stats) {
     int64_t t_end = ns_of(CLOCK_MONOTONIC);
@@ -456,6 +658,18 @@ Result<int> run(const RunOptions& options) {
     uint64_t fast = stats.guest[static_cast<size_t>(abi::StatId::kFastSyscalls)];
     line += fmt::format("burrow: stats: {} system calls: {} trapped, {} through rewritten sites\n", trapped + fast,
                         trapped, fast);
+    if (options.rewrite) {
+      const rewrite::SiteCounts& c = rewriter.counts();
+      line += fmt::format("burrow: stats: rewrite: {} mappings, {} syscall sites: {} patched ({} mov-imm, {} displaced), "
+                          "{} left to trap",
+                          rewriter.mappings(), c.total(), c.patched(), c.mov_imm, c.displaced, c.skipped_total());
+      std::string reasons;
+      for (size_t i = 1; i < rewrite::kSkipReasonCount; ++i)
+        if (c.skipped[i])
+          reasons += fmt::format("{}{} {}", reasons.empty() ? ": " : ", ", c.skipped[i],
+                                 rewrite::to_string(static_cast<rewrite::SkipReason>(i)));
+      line += reasons + "\n";
+    }
     (void)!::write(STDERR_FILENO, line.data(), line.size());
   }
   return *status;

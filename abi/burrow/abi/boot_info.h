@@ -16,9 +16,15 @@ inline constexpr uint32_t kAbiVersion = 1;
 inline constexpr uint32_t kBootStrace = 1u << 0;
 inline constexpr uint32_t kBootStats = 1u << 1;
 inline constexpr uint32_t kBootFsGsBase = 1u << 2;  // CR4.FSGSBASE is on: wrfsbase works at CPL 3
+inline constexpr uint32_t kBootRewrite = 1u << 3;   // rewrite syscall sites of executable file mappings
+inline constexpr uint32_t kBootExec = 1u << 4;      // started by execve: descriptors come from inherited_fds
 
 // An area of the program's address space that the loader established.
-enum class RegionKind : uint32_t { kImage = 1, kStack = 2, kBrk = 3 };
+// kVvar and kVdso: the vDSO's data page and image (layout.h), shown as [vvar] and
+// [vdso].
+// kTrampolines: rewritten system call sites' trampolines (issue 6), shown as
+// anonymous memory.
+enum class RegionKind : uint32_t { kImage = 1, kStack = 2, kBrk = 3, kVvar = 4, kVdso = 5, kTrampolines = 6 };
 // BootRegion::prot, Linux's PROT_* values.
 inline constexpr uint32_t kProtRead = 1;
 inline constexpr uint32_t kProtWrite = 2;
@@ -33,6 +39,23 @@ struct BootRegion {
 static_assert(sizeof(BootRegion) == 24);
 
 inline constexpr uint32_t kMaxBootRegions = 32;
+
+// A file descriptor that survives execve (no FD_CLOEXEC), as the new kernel
+// recreates it. Descriptors sharing an open file description share `handle`.
+struct InheritedFd {
+  int32_t fd;
+  uint32_t kind;    // the kernel's fs::FileKind
+  uint32_t flags;   // open status flags
+  uint32_t is_dir;
+  uint64_t handle;  // kind kHost: the monitor's handle
+  uint64_t path;    // ExecRequest: guest virtual address of its path (0: none);
+  uint32_t path_len;
+  uint32_t path_offset;  // BootInfo: offset into fd_paths, or kNoPath
+};
+static_assert(sizeof(InheritedFd) == 40);
+inline constexpr uint32_t kMaxInheritedFds = 256;
+inline constexpr uint32_t kNoPath = ~0u;
+inline constexpr uint32_t kFdPathsSize = 16384;
 inline constexpr uint32_t kRlimitCount = 16;  // RLIM_NLIMITS
 inline constexpr uint32_t kMaxAuxv = 32;
 inline constexpr uint32_t kMaxGroups = 64;
@@ -101,6 +124,23 @@ struct BootInfo {
 
   // readlink("/proc/self/exe"): the program's absolute host path.
   char exe_path[4096];
+
+  // Rewritten system calls (kBootRewrite): the first free byte of the trampoline
+  // arena (abi::kTrampolineArena) after what the monitor used for the images it
+  // loaded; the guest hands out the rest for libraries it maps.
+  uint64_t trampoline_next;
+
+  // The vDSO's data page (abi::kVvarVirt, read-only for the program): the guest kernel
+  // fills it at boot, through the direct map, with its clock parameters (vdso.h).
+  uint64_t vvar_phys;
+
+  // kBootExec: what the program that called execve hands on to its successor.
+  uint64_t sig_ignored;  // signals set to SIG_IGN (they stay ignored)
+  uint64_t sig_blocked;  // the signal mask
+  uint32_t inherited_fd_count;
+  int32_t nice;  // setpriority's value survives execve
+  InheritedFd inherited_fds[kMaxInheritedFds];
+  char fd_paths[kFdPathsSize];  // NUL-terminated paths, at InheritedFd::path_offset
 };
 static_assert(sizeof(BootInfo) < kBootInfoSize);
 static_assert(offsetof(BootInfo, regions) % 8 == 0);

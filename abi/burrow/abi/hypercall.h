@@ -75,6 +75,18 @@ enum class Hypercall : uint64_t {
   // Writes guest-physical frames back to the file (a shared file mapping), never
   // past its current end (a mapping does not grow its file).
   kWriteToFile = 25,
+  // args: handle, file offset, length, mapping address, trampoline address,
+  // trampoline capacity → trampoline bytes used (needed, when the capacity is 0) or
+  // -errno. The program mapped [offset, offset+length) of the file, executable and
+  // private, at the mapping address, and every page of it and of the trampoline
+  // space is present: the monitor rewrites the `syscall` sites it finds there
+  // (issue 6; bytes that differ from the file are left alone) and writes their
+  // trampolines. 0: nothing to rewrite.
+  kRewrite = 26,
+  // args: guest virtual ExecRequest → -errno, or does not return: the monitor
+  // replaces the whole VM's memory with the new program (execve), the descriptors
+  // listed carried over (BootInfo::inherited_fds); every other handle is closed.
+  kExec = 27,
 
   // Memory (64 and up).
   // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
@@ -86,6 +98,23 @@ enum class Hypercall : uint64_t {
   // them (madvise MADV_HUGEPAGE), so first touches cost one exit per 2 MiB, not 512.
   kAdviseLarge = 65,
 };
+
+struct ExecRequest {
+  uint64_t path;      // guest virtual, absolute and normalized; not NUL-terminated
+  uint64_t path_len;
+  uint64_t execfn;    // guest virtual: the name execve was given (AT_EXECFN)
+  uint64_t execfn_len;
+  uint64_t argv;      // guest virtual char*[], NULL-terminated (0: empty)
+  uint64_t envp;      // guest virtual char*[], NULL-terminated (0: empty)
+  uint64_t cwd;       // guest virtual, absolute
+  uint64_t cwd_len;
+  uint64_t fds;       // guest virtual InheritedFd[fd_count] (boot_info.h)
+  uint64_t fd_count;
+  uint64_t sig_ignored, sig_blocked;
+  uint64_t umask;
+  int64_t nice;
+};
+static_assert(sizeof(ExecRequest) == 112);
 
 struct MemoryRange {
   uint64_t phys;   // page-aligned guest-physical address

@@ -64,6 +64,20 @@ static_assert(kFastSyscallEntry == kKernelBase + kShimSize);
 inline constexpr uint64_t kTrampolineArena = kUserMmapTop;
 inline constexpr uint64_t kTrampolineArenaSize = 16ull << 20;
 
+// ---- vDSO (issue 6) ----
+// The vDSO image ([vdso], read + execute) and, one page below it, the clock
+// parameters it reads ([vvar], read-only; see vdso.h). A fixed place in the gap Linux
+// leaves between the mmap area and the stack, clear of both (and of the stack's
+// guard gap at RLIMIT_STACK 8 MiB): programs find the vDSO through
+// AT_SYSINFO_EHDR, never by its address. The vDSO reaches [vvar] at this fixed
+// distance below its own ELF header.
+inline constexpr uint64_t kVvarVirt = 0x7FFF'FC00'0000ull;
+inline constexpr uint64_t kVvarSize = kPageSize;
+inline constexpr uint64_t kVdsoVirt = kVvarVirt + kVvarSize;
+inline constexpr uint64_t kVdsoMaxSize = 8 * kPageSize;
+static_assert(kVvarVirt >= kUserMmapTop + (32ull << 20));
+static_assert(kVdsoVirt + kVdsoMaxSize + (1ull << 20) <= kUserStackTop - kUserStackMax);
+
 // ---- Segment selectors (GDT built by the monitor) ----
 // Order follows what SYSCALL/SYSRET need: kernel CS, kernel SS, user SS (32-bit CS
 // slot skipped), user CS.

@@ -1,0 +1,58 @@
+// The monitor's side of rewritten system calls (issue 6): analyses files with the
+// rewriter (cached by content hash) and writes patches and trampolines into guest
+// memory, for the images the monitor loads and for the files the guest maps
+// executable (Hypercall::kRewrite).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <tuple>
+
+#include "hypercalls/files.h"
+#include "memory/guest_memory.h"
+#include "rewrite/analysis_cache.h"
+#include "rewrite/rewriter.h"
+
+namespace burrow::hypercalls {
+
+class RewriteService {
+ public:
+  RewriteService(const memory::GuestMemory& mem, FileService& files, rewrite::AnalysisCache& cache)
+      : mem_(mem), files_(files), cache_(cache) {}
+  void set_cr3(uint64_t cr3) { cr3_ = cr3; }
+
+  // Hypercall::kRewrite (see abi/hypercall.h).
+  int64_t rewrite_mapping(uint64_t handle, uint64_t offset, uint64_t length, uint64_t map_addr, uint64_t tramp_addr,
+                          uint64_t tramp_capacity);
+  // The same for bytes the monitor has (a loaded image): with capacity 0, only how
+  // many trampoline bytes it needs.
+  int64_t rewrite_bytes(const rewrite::Analysis& analysis, std::span<const uint8_t> file, uint64_t offset,
+                        uint64_t length, uint64_t map_addr, uint64_t tramp_addr, uint64_t tramp_capacity);
+
+  // For --stats: sites over every mapping rewritten, files analysed.
+  const rewrite::SiteCounts& counts() const { return counts_; }
+  uint64_t mappings() const { return mappings_; }
+  rewrite::AnalysisCache& cache() { return cache_; }
+
+ private:
+  struct Loaded {
+    std::vector<uint8_t> bytes;
+    std::shared_ptr<const rewrite::Analysis> analysis;
+  };
+  const Loaded* load(int fd);
+
+  const memory::GuestMemory& mem_;
+  FileService& files_;
+  rewrite::AnalysisCache& cache_;
+  uint64_t cr3_ = 0;
+  // Files already read this run, by identity (device, inode, size, mtime).
+  std::map<std::tuple<dev_t, ino_t, off_t, int64_t>, Loaded> loaded_;
+  rewrite::SiteCounts counts_;
+  uint64_t mappings_ = 0;
+};
+
+}  // namespace burrow::hypercalls

@@ -1,0 +1,263 @@
+// The on-disk format: a fixed header, the sites, and a SHA-256 of all of it, so a
+// torn or flipped cache file is detected before any field is believed.
+#include "rewrite/analysis_cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace burrow::rewrite {
+namespace {
+
+constexpr char kMagic[8] = {'B', 'R', 'W', 'R', 'I', 'T', 'E', 0};
+constexpr uint64_t kMaxCacheFile = 256ull << 20;
+constexpr size_t kMaxDisplaced = 16;
+
+class Writer {
+ public:
+  void raw(const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    out.insert(out.end(), b, b + n);
+  }
+  void u8(uint8_t v) { out.push_back(v); }
+  void u32(uint32_t v) { raw(&v, 4); }
+  void u64(uint64_t v) { raw(&v, 8); }
+  std::vector<uint8_t> out;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> in) : in_(in) {}
+  bool raw(void* p, size_t n) {
+    if (in_.size() - pos_ < n) return ok_ = false;
+    std::memcpy(p, in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  uint8_t u8() {
+    uint8_t v = 0;
+    raw(&v, 1);
+    return v;
+  }
+  uint32_t u32() {
+    uint32_t v = 0;
+    raw(&v, 4);
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    raw(&v, 8);
+    return v;
+  }
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == in_.size(); }
+  size_t remaining() const { return in_.size() - pos_; }
+
+ private:
+  std::span<const uint8_t> in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+Error corrupt(const std::string& what) { return make_error(ExitCode::kMonitorFailed, "corrupt rewriter cache: " + what); }
+
+}  // namespace
+
+std::vector<uint8_t> serialize(const Analysis& a) {
+  Writer w;
+  w.raw(kMagic, sizeof kMagic);
+  w.u32(kAnalysisFormatVersion);
+  w.u32(0);
+  w.raw(a.hash.data(), a.hash.size());
+  w.u64(a.code_bytes);
+  w.u64(a.instructions);
+  w.u64(a.branch_targets);
+  w.u64(a.sites.size());
+  for (const Site& s : a.sites) {
+    w.u64(s.offset);
+    w.u64(s.vaddr);
+    w.u64(s.syscall_vaddr);
+    w.u64(static_cast<uint64_t>(s.nr));
+    w.u8(s.length);
+    w.u8(s.syscall_length);
+    w.u8(static_cast<uint8_t>(s.kind));
+    w.u8(static_cast<uint8_t>(s.reason));
+    w.u8(static_cast<uint8_t>(s.displaced.size()));
+    for (const DisplacedInsn& d : s.displaced) {
+      w.u64(d.vaddr);
+      w.u64(d.target);
+      w.u8(d.length);
+      w.u8(static_cast<uint8_t>(d.fixup));
+      w.u8(d.disp_offset);
+      w.u8(d.cond);
+      w.raw(d.bytes.data(), d.bytes.size());
+    }
+  }
+  const Sha256Digest sum = sha256(w.out);
+  w.raw(sum.data(), sum.size());
+  return std::move(w.out);
+}
+
+Result<Analysis> deserialize(std::span<const uint8_t> bytes) {
+  if (bytes.size() < sizeof(kMagic) + 8 + 32 + 32) return corrupt("truncated");
+  const auto body = bytes.first(bytes.size() - 32);
+  if (std::memcmp(sha256(body).data(), bytes.data() + body.size(), 32) != 0) return corrupt("checksum mismatch");
+  Reader r(body);
+  char magic[sizeof kMagic];
+  r.raw(magic, sizeof magic);
+  if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) return corrupt("bad magic");
+  if (r.u32() != kAnalysisFormatVersion) return corrupt("other format version");
+  r.u32();
+  Analysis a;
+  r.raw(a.hash.data(), a.hash.size());
+  a.code_bytes = r.u64();
+  a.instructions = r.u64();
+  a.branch_targets = r.u64();
+  const uint64_t count = r.u64();
+  if (!r.ok() || count > r.remaining() / 36) return corrupt("bad site count");
+  a.sites.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    Site s;
+    s.offset = r.u64();
+    s.vaddr = r.u64();
+    s.syscall_vaddr = r.u64();
+    s.nr = static_cast<int64_t>(r.u64());
+    s.length = r.u8();
+    s.syscall_length = r.u8();
+    const uint8_t kind = r.u8();
+    const uint8_t reason = r.u8();
+    const uint8_t ndisplaced = r.u8();
+    if (!r.ok()) return corrupt("truncated site");
+    if (kind > static_cast<uint8_t>(SiteKind::kSkipped) || reason >= kSkipReasonCount) return corrupt("bad site kind");
+    s.kind = static_cast<SiteKind>(kind);
+    s.reason = static_cast<SkipReason>(reason);
+    if ((s.kind == SiteKind::kSkipped) != (s.reason != SkipReason::kNone)) return corrupt("bad skip reason");
+    if (s.length == 0 || s.length > 16 || s.syscall_length < 2 || s.syscall_length > 15) return corrupt("bad length");
+    if (s.kind == SiteKind::kMovImm && (s.length != 5 || s.nr < 0 || s.nr > UINT32_MAX)) return corrupt("bad mov-imm site");
+    if ((s.kind == SiteKind::kDisplaced) != (ndisplaced != 0) || ndisplaced > kMaxDisplaced)
+      return corrupt("bad displaced count");
+    if (i > 0 && s.offset < a.sites.back().offset) return corrupt("sites out of order");
+    for (uint8_t j = 0; j < ndisplaced; ++j) {
+      DisplacedInsn d;
+      d.vaddr = r.u64();
+      d.target = r.u64();
+      d.length = r.u8();
+      const uint8_t fixup = r.u8();
+      d.disp_offset = r.u8();
+      d.cond = r.u8();
+      r.raw(d.bytes.data(), d.bytes.size());
+      if (!r.ok()) return corrupt("truncated instruction");
+      if (d.length == 0 || d.length > 15 || fixup > static_cast<uint8_t>(DisplacedInsn::Fixup::kJcc) || d.cond > 15)
+        return corrupt("bad instruction");
+      d.fixup = static_cast<DisplacedInsn::Fixup>(fixup);
+      if (d.fixup == DisplacedInsn::Fixup::kRipRelative && d.disp_offset + 4 > d.length)
+        return corrupt("bad displacement offset");
+      s.displaced.push_back(d);
+    }
+    a.counts.add(s.kind, s.reason);
+    a.sites.push_back(std::move(s));
+  }
+  if (!r.at_end()) return corrupt("trailing bytes");
+  return a;
+}
+
+AnalysisCache::AnalysisCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+std::filesystem::path AnalysisCache::default_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg && xdg[0] == '/') return std::filesystem::path(xdg) / "burrow" / "rewrite";
+  const char* home = std::getenv("HOME");
+  if (home && home[0] == '/') return std::filesystem::path(home) / ".cache" / "burrow" / "rewrite";
+  return {};
+}
+
+std::filesystem::path AnalysisCache::path_for(const Sha256Digest& hash) const {
+  return dir_ / (to_hex(hash) + ".v" + std::to_string(kAnalysisFormatVersion));
+}
+
+std::shared_ptr<const Analysis> AnalysisCache::load_from_disk(const Sha256Digest& hash) {
+  if (dir_.empty()) return nullptr;
+  const int fd = ::open(path_for(hash).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return nullptr;
+  std::vector<uint8_t> bytes;
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= kMaxCacheFile;
+  if (ok) {
+    bytes.resize(st.st_size);
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += n;
+    }
+    ok = done == bytes.size();
+  }
+  ::close(fd);
+  auto parsed = ok ? deserialize(bytes) : Result<Analysis>(corrupt("unreadable"));
+  if (!parsed || parsed->hash != hash) {
+    std::lock_guard lock(mutex_);
+    ++stats_.disk_errors;
+    return nullptr;
+  }
+  return std::make_shared<const Analysis>(std::move(*parsed));
+}
+
+void AnalysisCache::store_to_disk(const Analysis& analysis) {
+  if (dir_.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  const std::string final_path = path_for(analysis.hash);
+  std::string tmp = final_path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  bool ok = fd >= 0;
+  if (ok) {
+    const std::vector<uint8_t> bytes = serialize(analysis);
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += n;
+    }
+    ok = done == bytes.size();
+    ok = ::close(fd) == 0 && ok;
+    // rename() is atomic: a reader sees the old file or the complete new one.
+    ok = ok && ::rename(tmp.c_str(), final_path.c_str()) == 0;
+    if (!ok) ::unlink(tmp.c_str());
+  }
+  if (!ok) {
+    std::lock_guard lock(mutex_);
+    ++stats_.disk_errors;
+  }
+}
+
+Result<std::shared_ptr<const Analysis>> AnalysisCache::get(std::span<const uint8_t> elf_file) {
+  const Sha256Digest hash = sha256(elf_file);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = memory_.find(hash); it != memory_.end()) {
+      ++stats_.memory_hits;
+      return it->second;
+    }
+  }
+  std::shared_ptr<const Analysis> analysis = load_from_disk(hash);
+  bool from_disk = analysis != nullptr;
+  if (!analysis) {
+    auto fresh = analyze(elf_file);
+    if (!fresh) return fresh.error();
+    analysis = std::make_shared<const Analysis>(std::move(*fresh));
+    store_to_disk(*analysis);
+  }
+  std::lock_guard lock(mutex_);
+  ++(from_disk ? stats_.disk_hits : stats_.analyzed);
+  return memory_.emplace(hash, analysis).first->second;
+}
+
+AnalysisCache::Stats AnalysisCache::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+}  // namespace burrow::rewrite

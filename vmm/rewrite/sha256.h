@@ -1,0 +1,31 @@
+// SHA-256 (FIPS 180-4): the content hash that keys cached rewriter analyses.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace burrow::rewrite {
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+class Sha256 {
+ public:
+  Sha256();
+  void update(std::span<const uint8_t> data);
+  Sha256Digest finish();
+
+ private:
+  void block(const uint8_t* p);
+
+  std::array<uint32_t, 8> state_;
+  std::array<uint8_t, 64> buffer_{};
+  uint64_t total_ = 0;  // bytes fed so far
+};
+
+Sha256Digest sha256(std::span<const uint8_t> data);
+// Lower-case hex, 64 characters.
+std::string to_hex(const Sha256Digest& digest);
+
+}  // namespace burrow::rewrite
