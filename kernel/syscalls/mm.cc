@@ -353,6 +353,11 @@ int64_t sys_mprotect(uint64_t start, uint64_t len, int prot_in) {
       error = -ENOMEM;
       break;
     }
+    // [vvar] can never become writable or executable (Linux: no VM_MAYWRITE/MAYEXEC).
+    if (a->kind == mm::VmaKind::kVvar && (prot & (mm::kProtWrite | mm::kProtExec))) {
+      error = -EACCES;
+      break;
+    }
     uint64_t part_end = a->end < end ? a->end : end;
     bool charge = (prot & mm::kProtWrite) && !(a->prot & mm::kProtWrite) &&
                   !(a->flags & (mm::kVmaAccount | mm::kVmaNoReserve | mm::kVmaShared));
