@@ -122,7 +122,7 @@ extern "C" void handle_syscall(abi::TrapFrame* f) {
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   if ((nr == __NR_exit_group || nr == __NR_exit) && (g_boot->flags & abi::kBootStrace)) trace_syscall(nr, args, 0);
   int64_t result = dispatch_syscall(nr, args);
-  trace_syscall(nr, args, result);
+  if (g_boot->flags & abi::kBootStrace) trace_syscall(nr, args, result);
   // ABI: like Linux, SYSCALL leaves rcx = rip and r11 = rflags.
   f->rax = static_cast<uint64_t>(result);
   f->rcx = f->rip;

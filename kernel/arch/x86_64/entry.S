@@ -55,7 +55,7 @@ syscall_frame_rest:
   movq $USER_SS, TF_SS(%rsp)
   mov %rsp, %rdi
   call handle_syscall
-  jmp return_to_user
+  jmp syscall_return
 
 /* From the exception shim: the hardware frame, vector, error, rax and CR2 are at
    the top of IST1 in this PerCpu block. */
@@ -108,6 +108,31 @@ return_to_user:
   popfq
   /* rsp = frame + TF_RSP now. */
   jmp *(PC_RETURN_STUB - PER_CPU_SIZE + TF_FROM_TOP - TF_RSP)(%rsp)
+
+/* After a system call, rcx = the resume address and r11 = RFLAGS by definition
+   (handle_syscall keeps TrapFrame::rcx = rip): restore the registers, then RFLAGS,
+   then RSP, and jump through rcx. No per-CPU return stub is needed. */
+syscall_return:
+  mov TF_R15(%rsp), %r15
+  mov TF_R14(%rsp), %r14
+  mov TF_R13(%rsp), %r13
+  mov TF_R12(%rsp), %r12
+  mov TF_R11(%rsp), %r11
+  mov TF_R10(%rsp), %r10
+  mov TF_R9(%rsp), %r9
+  mov TF_R8(%rsp), %r8
+  mov TF_RBP(%rsp), %rbp
+  mov TF_RDI(%rsp), %rdi
+  mov TF_RSI(%rsp), %rsi
+  mov TF_RDX(%rsp), %rdx
+  mov TF_RCX(%rsp), %rcx
+  mov TF_RBX(%rsp), %rbx
+  mov TF_RAX(%rsp), %rax
+  lea TF_RFLAGS(%rsp), %rsp
+  popfq
+  /* rsp = frame + TF_RSP now. */
+  mov (%rsp), %rsp
+  jmp *%rcx
 
 /* shim_call(op, arg): the privileged-operation gate (see shim.S, #GP). */
   .globl shim_call
