@@ -654,12 +654,23 @@ TEST(Rewriter, Sha256KnownAnswers) {
   const std::string two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
   EXPECT_EQ(to_hex(sha256({reinterpret_cast<const uint8_t*>(two.data()), two.size()})),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  // Fed in odd pieces, the same as at once.
+  // Fed in odd pieces, the same as at once; with and without the SHA extensions.
   Bytes million(1000000, 'a');
-  Sha256 h;
-  for (size_t pos = 0, step = 1; pos < million.size(); pos += step, step = step * 3 % 1000 + 1)
-    h.update(std::span(million).subspan(pos, std::min(step, million.size() - pos)));
-  EXPECT_EQ(to_hex(h.finish()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  for (bool sha_ni : {true, false}) {
+    Sha256 h(sha_ni);
+    for (size_t pos = 0, step = 1; pos < million.size(); pos += step, step = step * 3 % 1000 + 1)
+      h.update(std::span(million).subspan(pos, std::min(step, million.size() - pos)));
+    EXPECT_EQ(to_hex(h.finish()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") << sha_ni;
+  }
+  std::mt19937_64 rng(256);
+  for (size_t n : {55, 56, 63, 64, 65, 119, 120, 1000, 4099}) {
+    Bytes data(n);
+    for (auto& b : data) b = static_cast<uint8_t>(rng());
+    Sha256 fast(true), portable(false);
+    fast.update(data);
+    portable.update(data);
+    EXPECT_EQ(fast.finish(), portable.finish()) << n;
+  }
 }
 
 Analysis sample_analysis() {

@@ -123,6 +123,8 @@ Result<StaticRewrite> rewrite_static_elf(std::span<const uint8_t> in) {
   const uint64_t tramp_start = align_up(kMarkerSize + phdr_size, kTrampolineAlign);
   const size_t capacity = (analysis->counts.patched() + 1) * kMaxTrampolineSize;
 
+  if (elf.ehdr.e_type == ET_EXEC && seg_vaddr + tramp_start + capacity > abi::kUserEnd)
+    return fail("no room above the highest segment for the trampoline segment");
   std::vector<uint8_t> segment(tramp_start, 0);
   std::memcpy(segment.data(), kRewrittenMarker, sizeof(kRewrittenMarker));
   std::vector<uint8_t> file(in.begin(), in.end());
