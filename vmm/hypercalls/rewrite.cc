@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "burrow/abi/layout.h"
+#include "rewrite/static_rewrite.h"
 
 namespace burrow::hypercalls {
 namespace {
@@ -37,7 +38,15 @@ const RewriteService::Loaded* RewriteService::load(int fd) {
     }
     done += static_cast<size_t>(n);
   }
-  auto analysis = cache_.get(l.bytes);
+  // A file `burrow rewrite` made is rewritten already.
+  if (rewrite::is_rewritten(l.bytes)) {
+    l.bytes.clear();
+    return nullptr;
+  }
+  rewrite::FileIdentity id{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
+                           int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+                           int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
+  auto analysis = cache_.get(l.bytes, &id);
   if (!analysis) {
     l.bytes.clear();  // not an ELF we can rewrite: remembered as such
     return nullptr;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -24,6 +25,14 @@ std::vector<uint8_t> serialize(const Analysis& analysis);
 // Checks everything (checksum, bounds, enum values, ordering); kMonitorFailed errors.
 Result<Analysis> deserialize(std::span<const uint8_t> bytes);
 
+// What identifies one version of a file without reading it: Linux updates ctime on
+// every change of contents, and nobody can set it back.
+struct FileIdentity {
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtime_ns = 0, ctime_ns = 0;
+  auto operator<=>(const FileIdentity&) const = default;
+};
+
 class AnalysisCache {
  public:
   struct Stats {
@@ -31,6 +40,7 @@ class AnalysisCache {
     uint64_t disk_hits = 0;
     uint64_t analyzed = 0;
     uint64_t disk_errors = 0;  // unreadable/corrupt cache files and failed writes
+    uint64_t identity_hits = 0;  // found by file identity, without hashing
   };
 
   // An empty `dir` keeps analyses in memory only.
@@ -38,18 +48,24 @@ class AnalysisCache {
   // $XDG_CACHE_HOME/burrow/rewrite, else $HOME/.cache/burrow/rewrite, else empty.
   static std::filesystem::path default_dir();
 
-  // The analysis of `elf_file` (analyze()'s errors pass through).
-  Result<std::shared_ptr<const Analysis>> get(std::span<const uint8_t> elf_file);
+  // The analysis of `elf_file` (analyze()'s errors pass through). With `id`, the
+  // file's identity maps to its hash (in memory and on disk), so a file seen before
+  // is not hashed again.
+  Result<std::shared_ptr<const Analysis>> get(std::span<const uint8_t> elf_file, const FileIdentity* id = nullptr);
   Stats stats() const;
 
  private:
   std::filesystem::path path_for(const Sha256Digest& hash) const;
+  std::filesystem::path identity_path(const FileIdentity& id) const;
+  std::optional<Sha256Digest> known_hash(const FileIdentity& id);
+  void remember_hash(const FileIdentity& id, const Sha256Digest& hash);
   std::shared_ptr<const Analysis> load_from_disk(const Sha256Digest& hash);
   void store_to_disk(const Analysis& analysis);
 
   std::filesystem::path dir_;
   mutable std::mutex mutex_;
   std::map<Sha256Digest, std::shared_ptr<const Analysis>> memory_;
+  std::map<FileIdentity, Sha256Digest> identities_;
   Stats stats_;
 };
 

@@ -23,6 +23,7 @@
 #include "hypercalls/hypercalls.h"
 #include "hypercalls/rewrite.h"
 #include "rewrite/analysis_cache.h"
+#include "rewrite/static_rewrite.h"
 #include "kvm/kvm.h"
 #include "loader/elf.h"
 #include "memory/guest_memory.h"
@@ -41,6 +42,7 @@ namespace {
 struct ProgramFile {
   std::string host_path;
   std::vector<uint8_t> bytes;
+  rewrite::FileIdentity identity;  // for the rewriter's cache
 };
 
 Error file_error(const std::string& name, ExitCode code, const std::string& what) {
@@ -95,6 +97,9 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
     return fail(ExitCode::kCannotExecute, fmt::format("the file is larger than guest memory (--memory={}M)", limit >> 20),
                 ENOMEM);
   ProgramFile out;
+  out.identity = {st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
+                  int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+                  int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
   out.bytes.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < out.bytes.size()) {
@@ -144,9 +149,49 @@ struct CpuSetup {
   bool fsgsbase = false;
 };
 
+// Instruction-set extensions that need nothing from a kernel but XSAVE state
+// (which PVM keeps for the guest like the host does for a process): leaf 1 ECX,
+// leaf 7.0 EBX/ECX/EDX and leaf 0x80000001 ECX bits.
+constexpr uint32_t kUserIsa1Ecx = 1u << 0 | 1u << 1 | 1u << 9 | 1u << 12 | 1u << 13 | 1u << 19 | 1u << 20 |
+                                  1u << 22 | 1u << 23 | 1u << 25 | 1u << 26 | 1u << 28 | 1u << 29 | 1u << 30;
+constexpr uint32_t kUserIsa7Ebx = 1u << 3 | 1u << 5 | 1u << 8 | 1u << 9 | 1u << 16 | 1u << 17 | 1u << 18 |
+                                  1u << 19 | 1u << 21 | 1u << 23 | 1u << 24 | 1u << 28 | 1u << 29 | 1u << 30 | 1u << 31;
+constexpr uint32_t kUserIsa7Ecx = 1u << 1 | 1u << 6 | 1u << 8 | 1u << 9 | 1u << 10 | 1u << 11 | 1u << 12 | 1u << 14;
+constexpr uint32_t kUserIsa7Edx = 1u << 4 | 1u << 8 | 1u << 14 | 1u << 23;
+constexpr uint32_t kUserIsaExtEcx = 1u << 0 | 1u << 5 | 1u << 8;
+
 CpuSetup plan_cpu(const kvm::System& sys) {
   CpuSetup s;
   s.cpuid = sys.supported_cpuid();
+  // NOTE: on PVM the program runs natively at CPL 3 on the host's CPU and in the
+  // host's XCR0, so AVX/AVX2/AVX-512 execute whatever CPUID says, and PVM answers
+  // leaves 1 and 7 with the host's ISA bits anyway. But KVM_GET_SUPPORTED_CPUID
+  // is minimal there (no XSAVE), which would leave CR4.OSXSAVE off: programs then
+  // see AVX without OSXSAVE and glibc falls back to SSE2 routines. Offer what the
+  // CPU runs at CPL 3, so CPUID, XCR0 and /proc/cpuinfo agree with a native run.
+  uint32_t host_xcr0 = 0;
+  if (sys.is_pvm()) {
+    uint32_t a, b, c, d;
+    __cpuid(1, a, b, c, d);
+    if (c & (1u << 27)) {  // the host has XSAVE on: its XCR0 is the one the guest runs in
+      uint32_t hi;
+      asm volatile("xgetbv" : "=a"(host_xcr0), "=d"(hi) : "c"(0));
+    }
+    for (auto& e : s.cpuid) {
+      __cpuid_count(e.function, e.index, a, b, c, d);
+      if (e.function == 1) e.ecx |= c & kUserIsa1Ecx;
+      if (e.function == 7 && e.index == 0) {
+        e.ebx |= b & kUserIsa7Ebx;
+        e.ecx |= c & kUserIsa7Ecx;
+        e.edx |= d & kUserIsa7Edx;
+      }
+      if (e.function == 0x80000001) e.ecx |= c & kUserIsaExtEcx;
+      if (e.function >= 0x80000002 && e.function <= 0x80000004) e.eax = a, e.ebx = b, e.ecx = c, e.edx = d;
+    }
+    if (!host_xcr0)
+      for (auto& e : s.cpuid)
+        if (e.function == 1) e.ecx &= ~(1u << 26 | 1u << 28);  // no XSAVE, no AVX
+  }
   for (auto& e : s.cpuid) {
     if (e.function == 7 && e.index == 0) {
       e.edx &= ~((1u << 22) | (1u << 24) | (1u << 25));  // AMX
@@ -155,6 +200,7 @@ CpuSetup plan_cpu(const kvm::System& sys) {
     if (e.function == 0xD && e.index == 0) {
       uint64_t supported = e.eax | (uint64_t{e.edx} << 32);
       s.xcr0 = supported & kXcr0Allowed;
+      if (sys.is_pvm()) s.xcr0 &= host_xcr0;
       e.eax = static_cast<uint32_t>(s.xcr0);
       e.edx = static_cast<uint32_t>(s.xcr0 >> 32);
     }
@@ -424,9 +470,11 @@ Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, co
                                            static_cast<uint32_t>(abi::RegionKind::kTrampolines)};
   };
   // Rewrites every executable segment of one image into [tramp, tramp + capacity).
-  auto rewrite_image = [&](const std::vector<uint8_t>& bytes, const loader::ElfImage& elf, uint64_t bias,
-                           uint64_t tramp, uint64_t capacity) -> uint64_t {
-    auto analysis = rewriter.cache().get(bytes);
+  auto rewrite_image = [&](const ProgramFile& file, const loader::ElfImage& elf, uint64_t bias, uint64_t tramp,
+                           uint64_t capacity) -> uint64_t {
+    const std::vector<uint8_t>& bytes = file.bytes;
+    if (rewrite::is_rewritten(bytes)) return 0;  // `burrow rewrite` did it already
+    auto analysis = rewriter.cache().get(bytes, &file.identity);
     if (!analysis) return 0;
     uint64_t used = 0;
     for (const auto& seg : elf.loads) {
@@ -446,22 +494,22 @@ Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, co
   // The program: a dry run sizes its trampolines, which then go right below it.
   uint64_t bias = aux(AT_ENTRY) - program.elf.entry;
   uint64_t low = program.elf.min_vaddr + bias;
-  uint64_t need = (rewrite_image(program.file.bytes, program.elf, bias, low - (1u << 20), 0) + abi::kPageSize - 1) &
+  uint64_t need = (rewrite_image(program.file, program.elf, bias, low - (1u << 20), 0) + abi::kPageSize - 1) &
                   ~(abi::kPageSize - 1);
   if (need && low >= abi::kUserMinAddr + need) {
     if (auto r = map_arena(low - need, need); !r) return r.error();
-    rewrite_image(program.file.bytes, program.elf, bias, low - need, need);
+    rewrite_image(program.file, program.elf, bias, low - need, need);
     add_region(low - need, low);
   }
   // The arena: the interpreter's trampolines first.
   uint64_t next = abi::kTrampolineArena;
   if (program.interp_elf) {
     uint64_t ibias = aux(AT_BASE) - program.interp_elf->min_vaddr;
-    uint64_t ineed = rewrite_image(program.interp_file->bytes, *program.interp_elf, ibias, next, 0);
+    uint64_t ineed = rewrite_image(*program.interp_file, *program.interp_elf, ibias, next, 0);
     uint64_t pages = (ineed + abi::kPageSize - 1) & ~(abi::kPageSize - 1);
     if (pages && pages <= abi::kTrampolineArenaSize) {
       if (auto r = map_arena(next, pages); !r) return r.error();
-      next += rewrite_image(program.interp_file->bytes, *program.interp_elf, ibias, next, pages);
+      next += rewrite_image(*program.interp_file, *program.interp_elf, ibias, next, pages);
     }
   }
   add_region(abi::kTrampolineArena, abi::kTrampolineArena + abi::kTrampolineArenaSize);
