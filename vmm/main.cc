@@ -70,9 +70,10 @@ int main(int argc, char** argv) {
   run->add_option("-w,--workdir", workdir, "The program's working directory (a guest path)");
   run->add_flag("--strace", options.strace, "Print every system call, strace-style, on stderr");
   run->add_flag("--stats", options.stats, "Print VM exit counts and timings on stderr at exit");
-  run->add_flag("--fast,!--no-rewrite", options.rewrite,
-                "Rewrite the program's and its libraries' syscall instructions into direct calls "
-                "(--no-rewrite: every system call traps)");
+  run->add_flag("!--no-rewrite", options.rewrite,
+                "Leave syscall instructions alone: every system call traps (by default they are "
+                "rewritten into direct calls at load time)");
+  run->add_flag("--fast", options.rewrite, "Rewrite syscall instructions into direct calls (the default)");
   std::vector<std::string> command;
   run->add_option("command", command, "PROGRAM and its arguments");
   // Options after PROGRAM belong to it (as with docker run); `--` also ends ours.

@@ -15,7 +15,7 @@ struct RunOptions {
   bool clear_env = false;
   bool strace = false;
   bool stats = false;
-  bool rewrite = false;  // --fast: rewrite syscall sites (issue 6)
+  bool rewrite = true;  // rewrite syscall sites (issue 6); --no-rewrite: every call traps
   std::optional<std::string> root;     // --root: the guest's whole /
   std::vector<std::string> volumes;    // -v HOST:GUEST[:ro]
   std::optional<std::string> workdir;  // -w: the initial working directory
