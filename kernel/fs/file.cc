@@ -105,9 +105,9 @@ uint64_t file_read_synthetic(const File* f, uint64_t offset, char* out, uint64_t
 
 namespace burrow::kernel::mm {
 
-bool fill_from_file(uint64_t file, const void* fills, uint32_t count) {
+bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t bias) {
   const auto* f = reinterpret_cast<const fs::File*>(file);
-  return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count) >= 0;
+  return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count, bias) >= 0;
 }
 
 bool write_to_file(uint64_t file, const void* fills, uint32_t count) {

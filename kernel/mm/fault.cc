@@ -99,7 +99,7 @@ bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, b
     add_page_run(fills, runs, frame, v.file_offset + (missing[i] - v.start));
   }
   // NOTE: a read error leaves zeros where Linux would raise SIGBUS on access.
-  if (runs) fill_from_file(v.file, fills, runs);
+  if (runs) fill_from_file(v.file, fills, runs, v.start - v.file_offset);
   return true;
 }
 

@@ -19,7 +19,8 @@ bool populate(uint64_t start, uint64_t end);
 
 // Provided by the file layer (fs/file.cc): fills fresh frames from the file an area
 // maps (Vma::file); false on an I/O error.
-bool fill_from_file(uint64_t file, const void* fills, uint32_t count);
+// `bias`: the virtual address file offset 0 has in the area (start - file_offset).
+bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t bias);
 // The other direction, for shared file mappings.
 bool write_to_file(uint64_t file, const void* fills, uint32_t count);
 

@@ -29,7 +29,8 @@ void rewrite_mapping(uint64_t start, uint64_t size, uint64_t handle, uint64_t of
   int64_t need = hypercall(abi::Hypercall::kRewrite, handle, offset, size, start, g_next, 0);
   if (need <= 0 || static_cast<uint64_t>(need) > kArenaEnd - g_next) return;
   uint64_t end = g_next + static_cast<uint64_t>(need);
-  if (!populate(start, start + size) || !populate(page_down(g_next), page_up(end))) return;
+  // The mapping's own pages get their patches as they are filled.
+  if (!populate(page_down(g_next), page_up(end))) return;
   int64_t used = hypercall(abi::Hypercall::kRewrite, handle, offset, size, start, g_next,
                            static_cast<uint64_t>(need));
   if (used > 0) g_next = (g_next + static_cast<uint64_t>(used) + 63) & ~uint64_t{63};

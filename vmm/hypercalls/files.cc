@@ -205,7 +205,10 @@ int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count) {
   if (!checked) return -EINVAL;
   if (checked->empty()) return -EFAULT;
   int64_t total = 0;
+  last_fill_span_ = {~0ull, 0};
   for (const auto& r : *checked) {
+    last_fill_span_.first = std::min(last_fill_span_.first, r.offset);
+    last_fill_span_.second = std::max(last_fill_span_.second, r.offset + r.len);
     // SAFETY: [phys, phys+len) was checked to lie inside guest memory.
     uint8_t* dst = mem_.at(r.phys, r.len);
     uint64_t done = 0;

@@ -88,6 +88,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       break;
     case Hypercall::kClose:
       result = files_.close(a[0]);
+      if (rewriter_) rewriter_->forget(a[0]);
       break;
     case Hypercall::kPread:
       result = files_.pread(a[0], a[1], a[2], a[3]);
@@ -109,6 +110,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       break;
     case Hypercall::kFillFromFile:
       result = files_.fill(a[0], a[1], a[2]);
+      if (result > 0 && rewriter_) rewriter_->on_fill(a[0], a[3], files_.last_fill_span());
       break;
     case Hypercall::kWriteToFile:
       result = files_.write_back(a[0], a[1], a[2]);

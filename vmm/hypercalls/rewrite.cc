@@ -1,8 +1,10 @@
 #include "hypercalls/rewrite.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -21,36 +23,31 @@ bool user_range(uint64_t start, uint64_t len) {
 
 }  // namespace
 
+RewriteService::Loaded::~Loaded() {
+  if (!bytes.empty()) ::munmap(const_cast<uint8_t*>(bytes.data()), bytes.size());
+}
+
 const RewriteService::Loaded* RewriteService::load(int fd) {
   struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) > kMaxRewriteFile)
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+      static_cast<uint64_t>(st.st_size) > kMaxRewriteFile)
     return nullptr;
-  auto key = std::make_tuple(st.st_dev, st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec);
-  if (auto it = loaded_.find(key); it != loaded_.end()) return it->second.analysis ? &it->second : nullptr;
-  Loaded& l = loaded_[key];
-  l.bytes.resize(static_cast<size_t>(st.st_size));
-  for (size_t done = 0; done < l.bytes.size();) {
-    ssize_t n = ::pread(fd, l.bytes.data() + done, l.bytes.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      l.bytes.clear();
-      return nullptr;
-    }
-    done += static_cast<size_t>(n);
-  }
-  // A file `burrow rewrite` made is rewritten already.
-  if (rewrite::is_rewritten(l.bytes)) {
-    l.bytes.clear();
-    return nullptr;
-  }
   rewrite::FileIdentity id{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
                            int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
                            int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
+  auto key = std::make_tuple(id.dev, id.ino, id.size, id.mtime_ns);
+  if (auto it = loaded_.find(key); it != loaded_.end()) return it->second.analysis ? &it->second : nullptr;
+  Loaded& l = loaded_[key];
+  // NOTE: a file truncated by someone else while mapped would raise SIGBUS in the
+  // monitor; the guest's own files cannot shrink under it without the host's help,
+  // and executable files being rewritten on the host mid-run is not supported.
+  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) return nullptr;
+  l.bytes = {static_cast<const uint8_t*>(p), static_cast<size_t>(st.st_size)};
+  // A file `burrow rewrite` made is rewritten already.
+  if (rewrite::is_rewritten(l.bytes)) return nullptr;
   auto analysis = cache_.get(l.bytes, &id);
-  if (!analysis) {
-    l.bytes.clear();  // not an ELF we can rewrite: remembered as such
-    return nullptr;
-  }
+  if (!analysis) return nullptr;  // not an ELF we can rewrite: remembered as such
   l.analysis = *analysis;
   return &l;
 }
@@ -59,12 +56,42 @@ int64_t RewriteService::rewrite_mapping(uint64_t handle, uint64_t offset, uint64
                                         uint64_t tramp_addr, uint64_t tramp_capacity) {
   const Loaded* l = load(files_.host_fd(handle));
   if (!l) return files_.valid(handle) ? 0 : -EBADF;
-  return rewrite_bytes(*l->analysis, l->bytes, offset, length, map_addr, tramp_addr, tramp_capacity);
+  return rewrite_bytes(*l->analysis, l->bytes, offset, length, map_addr, tramp_addr, tramp_capacity, handle);
+}
+
+void RewriteService::apply(const Registration& r, uint64_t lo, uint64_t hi) {
+  auto first = std::lower_bound(r.patches.begin(), r.patches.end(), lo > 16 ? lo - 16 : 0,
+                                [](const rewrite::Patch& p, uint64_t a) { return p.addr < a; });
+  for (auto it = first; it != r.patches.end() && it->addr < hi; ++it) {
+    const rewrite::Patch& p = *it;
+    if (p.addr + p.size <= lo) continue;
+    // Page by page: a patch that straddles a page boundary gets each part when its
+    // page is present, so both parts are there before the instruction can run.
+    for (uint64_t at = p.addr; at < p.addr + p.size;) {
+      uint64_t page_end = (at | (abi::kPageSize - 1)) + 1;
+      uint64_t end = std::min(page_end, p.addr + p.size);
+      size_t n = end - at, skip = at - p.addr;
+      uint64_t file_at = r.offset + (at - (r.bias + r.offset));
+      uint8_t current[16];
+      if (file_at + n <= r.file.size() && memory::read_virtual(mem_, cr3_, at, current, n) &&
+          std::memcmp(current, r.file.data() + file_at, n) == 0)
+        memory::patch_virtual(mem_, cr3_, at, p.data.data() + skip, n);
+      at = end;
+    }
+  }
+}
+
+void RewriteService::on_fill(uint64_t handle, uint64_t bias, std::pair<uint64_t, uint64_t> span) {
+  for (const Registration& r : registrations_) {
+    if (r.handle != handle || r.bias != bias) continue;
+    uint64_t lo = std::max(span.first, r.offset), hi = std::min(span.second, r.offset + r.length);
+    if (lo < hi) apply(r, bias + lo, bias + hi);
+  }
 }
 
 int64_t RewriteService::rewrite_bytes(const rewrite::Analysis& analysis, std::span<const uint8_t> file,
                                       uint64_t offset, uint64_t length, uint64_t map_addr, uint64_t tramp_addr,
-                                      uint64_t tramp_capacity) {
+                                      uint64_t tramp_capacity, std::optional<uint64_t> handle) {
   // Everything here is guest-chosen: the ranges must be user addresses, and each
   // byte is written only through the guest's own page tables.
   if (!user_range(map_addr, length) || !user_range(tramp_addr, tramp_capacity) || offset > file.size()) return -EINVAL;
@@ -76,16 +103,16 @@ int64_t RewriteService::rewrite_bytes(const rewrite::Analysis& analysis, std::sp
   if (dry_run) return static_cast<int64_t>(e.trampolines.size());
   if (e.trampolines.size() > tramp_capacity) return -ENOSPC;
   if (!memory::patch_virtual(mem_, cr3_, tramp_addr, e.trampolines.data(), e.trampolines.size())) return -EFAULT;
-  for (const auto& p : e.patches) {
-    if (p.addr < map_addr || p.addr + p.size > map_addr + length) continue;
-    // Only where the guest's bytes are still the file's: a page the program or
-    // loader changed keeps its own bytes (and its site keeps trapping).
-    uint64_t at = offset + (p.addr - map_addr);
-    if (at + p.size > file.size()) continue;
-    uint8_t current[16];
-    if (!memory::read_virtual(mem_, cr3_, p.addr, current, p.size)) continue;
-    if (std::memcmp(current, file.data() + at, p.size) != 0) continue;
-    memory::patch_virtual(mem_, cr3_, p.addr, p.data.data(), p.size);
+  std::erase_if(e.patches, [&](const rewrite::Patch& p) { return p.addr < map_addr || p.addr + p.size > map_addr + length; });
+  Registration r{handle.value_or(~0ull), offset, length, map_addr - offset, file, std::move(e.patches)};
+  // What is present now gets its patches at once; the rest as it is filled.
+  apply(r, map_addr, map_addr + length);
+  if (handle) {
+    // A new mapping of the same part of the file replaces the old one's patches.
+    std::erase_if(registrations_, [&](const Registration& old) {
+      return old.handle == *handle && old.offset < offset + length && offset < old.offset + old.length;
+    });
+    registrations_.push_back(std::move(r));
   }
   counts_ += e.counts;
   ++mappings_;

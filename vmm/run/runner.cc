@@ -695,6 +695,7 @@ Result<int> run(const RunOptions& options) {
     cwd = next_plan.cwd;
     umask = next_plan.umask;
     inherited = Inherited{next_plan.fds, next_plan.sig_ignored, next_plan.sig_blocked, next_plan.nice};
+    rewriter.forget_all();
     mem->reset();
   }
   if (options.stats) {

@@ -67,9 +67,11 @@ enum class Hypercall : uint64_t {
   kFileOp = 22,
   // args: PathOp, path, path length, path2, path2 length, a, b, c → result or -errno.
   kPathOp = 23,
-  // args: handle, guest virtual FileFill array, count (at most kMaxFileFills) →
-  // bytes read or -errno. Fills guest-physical frames (fresh, zeroed) from the
-  // file: the pages of a file mapping, which the program may only read.
+  // args: handle, guest virtual FileFill array, count (at most kMaxFileFills), the
+  // mapping's bias (the virtual address file offset 0 would have) → bytes read or
+  // -errno. Fills guest-physical frames (fresh, zeroed) from the file: the pages of
+  // a file mapping, already mapped at bias + offset. Pages of a mapping the monitor
+  // rewrote (kRewrite) get their patches as they are filled.
   kFillFromFile = 24,
   // args: handle, guest virtual FileFill array, count → bytes written or -errno.
   // Writes guest-physical frames back to the file (a shared file mapping), never
@@ -78,10 +80,11 @@ enum class Hypercall : uint64_t {
   // args: handle, file offset, length, mapping address, trampoline address,
   // trampoline capacity → trampoline bytes used (needed, when the capacity is 0) or
   // -errno. The program mapped [offset, offset+length) of the file, executable and
-  // private, at the mapping address, and every page of it and of the trampoline
-  // space is present: the monitor rewrites the `syscall` sites it finds there
-  // (issue 6; bytes that differ from the file are left alone) and writes their
-  // trampolines. 0: nothing to rewrite.
+  // private, at the mapping address, and the trampoline space is present: the
+  // monitor writes the trampolines of the `syscall` sites it finds there (issue 6)
+  // and patches the sites on the pages already present; the others are patched
+  // when kFillFromFile fills them. Bytes that differ from the file are left alone.
+  // 0: nothing to rewrite.
   kRewrite = 26,
   // args: guest virtual ExecRequest → -errno, or does not return: the monitor
   // replaces the whole VM's memory with the new program (execve), the descriptors
