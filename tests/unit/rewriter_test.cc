@@ -753,6 +753,57 @@ TEST(Rewriter, CacheKeepsAnalysesInMemoryAndOnDisk) {
   EXPECT_FALSE(memory_only.get(Bytes{1, 2, 3}).ok());
 }
 
+TEST(Rewriter, CacheFindsKnownFilesByIdentityButChecksTheirBytes) {
+  TempDir dir;
+  const Bytes elf = jump_table_elf(0x401010);
+  const FileIdentity id{1, 2, elf.size(), 3, 4};
+  {
+    AnalysisCache cache(dir.path);
+    ASSERT_TRUE(cache.get(elf, &id).ok());
+  }
+  {
+    AnalysisCache cache(dir.path);  // a new run: no hashing
+    ASSERT_TRUE(cache.get(elf, &id).ok());
+    EXPECT_EQ(cache.stats().identity_hits, 1u);
+  }
+  {
+    // The same identity on different bytes (a file changed behind the identity's
+    // back): the analysis does not describe them, so it is hashed and analysed anew.
+    Bytes other = elf;
+    auto sites = analyze(elf);
+    ASSERT_TRUE(sites.ok());
+    ASSERT_FALSE(sites->sites.empty());
+    other[sites->sites[0].offset] ^= 0xFF;
+    EXPECT_FALSE(consistent(*sites, other));
+    EXPECT_TRUE(consistent(*sites, elf));
+    AnalysisCache cache(dir.path);
+    auto a = cache.get(other, &id);
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(cache.stats().identity_hits, 0u);
+    EXPECT_EQ((*a)->hash, sha256(other));
+  }
+}
+
+TEST(Rewriter, CacheRefusesADirectoryOthersMayWrite) {
+  TempDir dir;
+  const Bytes elf = jump_table_elf(0x401010);
+  std::filesystem::permissions(dir.path, std::filesystem::perms::all);  // 0777
+  {
+    AnalysisCache cache(dir.path);
+    ASSERT_TRUE(cache.get(elf).ok());
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path)) << "nothing is written into a world-writable cache";
+  // A missing cache directory is made private.
+  const auto fresh = dir.path / "a" / "b";
+  std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all);
+  {
+    AnalysisCache cache(fresh);
+    ASSERT_TRUE(cache.get(elf).ok());
+  }
+  EXPECT_EQ(std::filesystem::status(fresh).permissions(), std::filesystem::perms::owner_all);
+  EXPECT_FALSE(std::filesystem::is_empty(fresh));
+}
+
 // ---- Real binaries ----
 
 // Emits every executable PT_LOAD of `file` as a loader would map it at `bias`, with

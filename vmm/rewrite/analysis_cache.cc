@@ -167,11 +167,58 @@ Result<Analysis> deserialize(std::span<const uint8_t> bytes) {
 AnalysisCache::AnalysisCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
 std::filesystem::path AnalysisCache::default_dir() {
+  // Only under a directory that exists: never create $HOME (nobody's is
+  // /nonexistent) or a cache root that is not there.
+  auto is_dir = [](const char* p) {
+    struct stat st;
+    return p && p[0] == '/' && ::stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+  };
   const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg && xdg[0] == '/') return std::filesystem::path(xdg) / "burrow" / "rewrite";
+  if (is_dir(xdg)) return std::filesystem::path(xdg) / "burrow" / "rewrite";
   const char* home = std::getenv("HOME");
-  if (home && home[0] == '/') return std::filesystem::path(home) / ".cache" / "burrow" / "rewrite";
+  if (is_dir(home)) return std::filesystem::path(home) / ".cache" / "burrow" / "rewrite";
   return {};
+}
+
+// The cache decides which code runs in the program: it must be the user's alone.
+// Creates what is missing with mode 0700 (the monitor runs with umask 0), and
+// accepts the directory only if it is a real directory owned by this user that no
+// one else may write; otherwise the disk cache is not used.
+bool AnalysisCache::private_dir() {
+  if (dir_.empty()) return false;
+  if (dir_ok_) return true;
+  std::filesystem::path path;
+  for (const auto& part : dir_) {
+    path /= part;
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) break;
+  }
+  struct stat st;
+  dir_ok_ = ::lstat(dir_.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+            (st.st_mode & 022) == 0;
+  if (!dir_ok_) dir_.clear();
+  return dir_ok_;
+}
+
+// Whether `analysis` describes `file`: every site's bytes are there (a syscall, the
+// mov it patches, the instructions it displaces). An analysis found through a file
+// identity is checked this way before its patches are trusted.
+bool consistent(const Analysis& analysis, std::span<const uint8_t> file) {
+  auto bytes_at = [&](uint64_t offset, const uint8_t* want, size_t n) {
+    return offset <= file.size() && n <= file.size() - offset && std::memcmp(file.data() + offset, want, n) == 0;
+  };
+  static constexpr uint8_t kSyscall[2] = {0x0f, 0x05};
+  for (const Site& s : analysis.sites) {
+    uint64_t syscall_offset = s.offset + (s.syscall_vaddr - s.vaddr);
+    if (s.syscall_vaddr < s.vaddr || !bytes_at(syscall_offset + s.syscall_length - 2, kSyscall, 2)) return false;
+    if (s.kind == SiteKind::kMovImm) {
+      uint8_t mov[5] = {0xb8, static_cast<uint8_t>(s.nr), static_cast<uint8_t>(s.nr >> 8),
+                        static_cast<uint8_t>(s.nr >> 16), static_cast<uint8_t>(s.nr >> 24)};
+      if (!bytes_at(s.offset, mov, sizeof(mov))) return false;
+    }
+    for (const DisplacedInsn& d : s.displaced)
+      if (d.vaddr < s.vaddr || !bytes_at(s.offset + (d.vaddr - s.vaddr), d.bytes.data(), d.length)) return false;
+  }
+  return true;
 }
 
 std::filesystem::path AnalysisCache::path_for(const Sha256Digest& hash) const {
@@ -179,7 +226,7 @@ std::filesystem::path AnalysisCache::path_for(const Sha256Digest& hash) const {
 }
 
 std::shared_ptr<const Analysis> AnalysisCache::load_from_disk(const Sha256Digest& hash) {
-  if (dir_.empty()) return nullptr;
+  if (!private_dir()) return nullptr;
   const int fd = ::open(path_for(hash).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return nullptr;
   std::vector<uint8_t> bytes;
@@ -207,8 +254,7 @@ std::shared_ptr<const Analysis> AnalysisCache::load_from_disk(const Sha256Digest
 
 void AnalysisCache::store_to_disk(const Analysis& analysis) {
   if (dir_.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
+  if (!private_dir()) return;
   const std::string final_path = path_for(analysis.hash);
   std::string tmp = final_path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(tmp.data());
@@ -244,7 +290,7 @@ std::optional<Sha256Digest> AnalysisCache::known_hash(const FileIdentity& id) {
     std::lock_guard lock(mutex_);
     if (auto it = identities_.find(id); it != identities_.end()) return it->second;
   }
-  if (dir_.empty()) return std::nullopt;
+  if (!private_dir()) return std::nullopt;
   const int fd = ::open(identity_path(id).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return std::nullopt;
   Sha256Digest hash{};
@@ -259,9 +305,7 @@ void AnalysisCache::remember_hash(const FileIdentity& id, const Sha256Digest& ha
     std::lock_guard lock(mutex_);
     identities_[id] = hash;
   }
-  if (dir_.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
+  if (!private_dir()) return;
   const std::string final_path = identity_path(id);
   std::string tmp = final_path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(tmp.data());
@@ -283,7 +327,7 @@ Result<std::shared_ptr<const Analysis>> AnalysisCache::get(std::span<const uint8
         if (auto it = memory_.find(*known); it != memory_.end()) found = it->second;
       }
       if (!found) found = load_from_disk(*known);
-      if (found && found->hash == *known) {
+      if (found && found->hash == *known && consistent(*found, elf_file)) {
         std::lock_guard lock(mutex_);
         ++stats_.identity_hits;
         return memory_.emplace(*known, found).first->second;

@@ -22,6 +22,7 @@ namespace burrow::rewrite {
 inline constexpr uint32_t kAnalysisFormatVersion = 1;
 
 std::vector<uint8_t> serialize(const Analysis& analysis);
+bool consistent(const Analysis& analysis, std::span<const uint8_t> file);
 // Checks everything (checksum, bounds, enum values, ordering); kMonitorFailed errors.
 Result<Analysis> deserialize(std::span<const uint8_t> bytes);
 
@@ -57,12 +58,14 @@ class AnalysisCache {
  private:
   std::filesystem::path path_for(const Sha256Digest& hash) const;
   std::filesystem::path identity_path(const FileIdentity& id) const;
+  bool private_dir();
   std::optional<Sha256Digest> known_hash(const FileIdentity& id);
   void remember_hash(const FileIdentity& id, const Sha256Digest& hash);
   std::shared_ptr<const Analysis> load_from_disk(const Sha256Digest& hash);
   void store_to_disk(const Analysis& analysis);
 
   std::filesystem::path dir_;
+  bool dir_ok_ = false;
   mutable std::mutex mutex_;
   std::map<Sha256Digest, std::shared_ptr<const Analysis>> memory_;
   std::map<FileIdentity, Sha256Digest> identities_;
