@@ -26,6 +26,7 @@ constinit const abi::BootInfo* g_boot = nullptr;
 // System calls by path, for --stats.
 constinit uint64_t g_trapped_calls = 0;
 constinit uint64_t g_fast_calls = 0;
+constinit uint64_t g_page_faults = 0;
 
 // Linux signal numbers and si_codes used for exceptions.
 constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigFpe = 8, kSigSegv = 11;
@@ -52,7 +53,8 @@ void report_stats() {
   if (!(g_boot->flags & abi::kBootStats)) return;
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kTrappedSyscalls), g_trapped_calls);
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kFastSyscalls), g_fast_calls);
-  g_trapped_calls = g_fast_calls = 0;
+  hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kPageFaults), g_page_faults);
+  g_trapped_calls = g_fast_calls = g_page_faults = 0;
 }
 
 const abi::BootInfo& boot_info() { return *g_boot; }
@@ -136,6 +138,7 @@ extern "C" void handle_exception(abi::TrapFrame* f) {
   cpu->in_kernel = 1;
   switch (f->vector) {
     case 14:  // #PF
+      ++g_page_faults;
       switch (mm::handle_page_fault(f->cr2, f->error)) {
         case mm::FaultResult::kHandled:
           break;

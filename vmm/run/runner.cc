@@ -705,8 +705,8 @@ Result<int> run(const RunOptions& options) {
         exits[KVM_EXIT_MMIO], (t_boot - t_start) / 1e6, (t_end - t_boot) / 1e6, sys->is_pvm() ? "PVM" : "hardware");
     uint64_t trapped = stats.guest[static_cast<size_t>(abi::StatId::kTrappedSyscalls)];
     uint64_t fast = stats.guest[static_cast<size_t>(abi::StatId::kFastSyscalls)];
-    line += fmt::format("burrow: stats: {} system calls: {} trapped, {} through rewritten sites\n", trapped + fast,
-                        trapped, fast);
+    line += fmt::format("burrow: stats: {} system calls: {} trapped, {} through rewritten sites; {} page faults\n",
+                        trapped + fast, trapped, fast, stats.guest[static_cast<size_t>(abi::StatId::kPageFaults)]);
     if (options.rewrite) {
       const rewrite::SiteCounts& c = rewriter.counts();
       line += fmt::format("burrow: stats: rewrite: {} mappings, {} syscall sites: {} patched ({} mov-imm, {} displaced), "
