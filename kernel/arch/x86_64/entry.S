@@ -168,7 +168,13 @@ return_stubs:
    address). eax = number, rcx = resume address, r11 free; GS base = this vCPU's
    PerCpu block. Only mov and lea run before RFLAGS are saved, so the program's
    flags come back as they were; DF is cleared for the C++ code, as SYSCALL's
-   flag mask does on Linux. */
+   flag mask does on Linux.
+   The light path calls the handler with the six argument registers as its array,
+   saving only what the C ABI lets it clobber (the handler keeps rbx, rbp and
+   r12-r15): no TrapFrame, no dispatch, no bookkeeping but a counter. It is taken
+   unless --strace is on, the number has no handler (unknown: the full path
+   reports it) or the personality is already running (the full path reports the
+   bug). */
   .section .fast_entry, "ax"
   .globl fast_syscall_entry
 fast_syscall_entry:
@@ -178,7 +184,59 @@ fast_syscall_entry:
   pushfq
   pop %r11
   cld
-  sub $TF_FROM_TOP, %rsp
+  cmpq $0, %gs:PC_FULL_PATH_ONLY
+  jne 1f
+  cmpq $0, %gs:PC_IN_KERNEL
+  jne 1f
+  cmp $SYSCALL_TABLE_SIZE, %rax
+  jae 1f
+  push %r11
+  mov burrow_syscall_fns(%rip), %r11
+  mov (%r11,%rax,8), %r11
+  test %r11, %r11
+  jz 2f
+  movq $1, %gs:PC_IN_KERNEL
+  incq %gs:PC_FAST_CALLS
+  push %rcx
+  push %r9
+  push %r8
+  push %r10
+  push %rdx
+  push %rsi
+  push %rdi
+  mov %rsp, %rdi
+  call *%r11
+  pop %rdi
+  pop %rsi
+  pop %rdx
+  pop %r10
+  pop %r8
+  pop %r9
+  pop %rcx
+  movq $0, %gs:PC_IN_KERNEL
+  pop %r11
+  /* popfq costs ~15 ns; the arithmetic flags come back cheaper: OF from an add
+     that overflows exactly when it was set, then SF ZF AF PF CF with sahf (which
+     leaves OF alone). Anything else set (DF, TF, AC, ...): popfq. */
+  test $-0xad8, %r11  /* ~(CF|1|PF|AF|ZF|SF|IF|OF) */
+  jnz 3f
+  push %rax
+  mov %r11d, %eax
+  shr $11, %eax
+  and $1, %eax
+  add $0x7fffffff, %eax
+  mov %r11d, %eax
+  mov %al, %ah
+  sahf
+  pop %rax
+  mov %gs:PC_USER_RSP, %rsp
+  jmp *%rcx
+3:push %r11
+  popfq
+  mov %gs:PC_USER_RSP, %rsp
+  jmp *%rcx
+2:pop %r11
+1:sub $TF_FROM_TOP, %rsp
   SAVE_GPRS_EXCEPT_RAX
   mov %rax, TF_RAX(%rsp)
   movq $FAST_SYSCALL_VECTOR, TF_VECTOR(%rsp)
