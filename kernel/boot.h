@@ -18,6 +18,10 @@ const abi::BootInfo& boot_info();
 void report_stats();
 
 int64_t dispatch_syscall(uint64_t nr, const uint64_t* args);
+// How rewritten sites' calls are served: the full (traced) path under --strace,
+// counted under --stats. take_light_calls: the count so far, restarted.
+void light_path_init(const abi::BootInfo& boot);
+uint64_t take_light_calls();
 void trace_syscall(uint64_t nr, const uint64_t* args, int64_t result);
 
 }  // namespace burrow::kernel

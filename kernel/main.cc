@@ -51,9 +51,7 @@ extern "C" [[noreturn]] void enter_user(abi::TrapFrame* f);
 
 void report_stats() {
   if (!(g_boot->flags & abi::kBootStats)) return;
-  abi::PerCpu* cpu = this_cpu();
-  g_fast_calls += cpu->fast_calls;
-  cpu->fast_calls = 0;
+  g_fast_calls += take_light_calls();
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kTrappedSyscalls), g_trapped_calls);
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kFastSyscalls), g_fast_calls);
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kPageFaults), g_page_faults);
@@ -85,9 +83,7 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
   cpu->cpu = cpu_index;
   cpu->return_stub = reinterpret_cast<uint64_t>(return_stubs) + 16 * cpu_index;
   cpu->in_kernel = 1;
-  cpu->fast_calls = 0;
-  // --strace sees every call: rewritten sites then take the full path too.
-  cpu->full_path_only = (boot->flags & abi::kBootStrace) ? 1 : 0;
+  light_path_init(*boot);
   VERIFY(boot->magic == abi::kBootInfoMagic && boot->version == abi::kAbiVersion);
 
   mm::frames_init(boot->first_free_phys, boot->memory_size);

@@ -19,9 +19,7 @@ struct PerCpu {
   uint64_t cpu;             // 0x20
   uint64_t return_stub;     // 0x28: this CPU's return trampoline
   uint64_t in_kernel;       // 0x30: nonzero while the personality runs
-  uint64_t fast_calls;      // 0x38: system calls served by the light fast path
-  uint64_t full_path_only;  // 0x40: nonzero: rewritten sites take the full path (--strace)
-  uint64_t reserved[23];
+  uint64_t reserved[25];
   uint8_t hypercall[256];   // 0x100: this CPU's HypercallRequest
 };
 static_assert(offsetof(PerCpu, user_rsp) == 0x00);
@@ -29,8 +27,6 @@ static_assert(offsetof(PerCpu, return_rip) == 0x08);
 static_assert(offsetof(PerCpu, return_rsp) == 0x10);
 static_assert(offsetof(PerCpu, return_stub) == 0x28);
 static_assert(offsetof(PerCpu, in_kernel) == 0x30);
-static_assert(offsetof(PerCpu, fast_calls) == 0x38);
-static_assert(offsetof(PerCpu, full_path_only) == 0x40);
 static_assert(offsetof(PerCpu, hypercall) == 0x100);
 static_assert(sizeof(PerCpu) == 0x200);
 

@@ -18,8 +18,6 @@
 #define PC_RETURN_RSP 0x10
 #define PC_SELF 0x18
 #define PC_IN_KERNEL 0x30
-#define PC_FAST_CALLS 0x38
-#define PC_FULL_PATH_ONLY 0x40
 #define SYSCALL_TABLE_SIZE 512
 #define PC_RETURN_STUB 0x28
 

@@ -172,9 +172,9 @@ return_stubs:
    The light path calls the handler with the six argument registers as its array,
    saving only what the C ABI lets it clobber (the handler keeps rbx, rbp and
    r12-r15): no TrapFrame, no dispatch, no bookkeeping but a counter. It is taken
-   unless --strace is on, the number has no handler (unknown: the full path
-   reports it) or the personality is already running (the full path reports the
-   bug). */
+   unless the number has no handler in burrow_syscall_fns (unknown: the full path
+   reports it; under --strace the table is empty, so every call is traced) or the
+   personality is already running (the full path reports the bug). */
   .section .fast_entry, "ax"
   .globl fast_syscall_entry
 fast_syscall_entry:
@@ -184,8 +184,6 @@ fast_syscall_entry:
   pushfq
   pop %r11
   cld
-  cmpq $0, %gs:PC_FULL_PATH_ONLY
-  jne 1f
   cmpq $0, %gs:PC_IN_KERNEL
   jne 1f
   cmp $SYSCALL_TABLE_SIZE, %rax
@@ -196,7 +194,6 @@ fast_syscall_entry:
   test %r11, %r11
   jz 2f
   movq $1, %gs:PC_IN_KERNEL
-  incq %gs:PC_FAST_CALLS
   push %rcx
   push %r9
   push %r8
