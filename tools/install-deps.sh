@@ -4,7 +4,8 @@ set -euo pipefail
 # The build; the monitor's libraries; unit tests; test programs linked with musl;
 # a real static Debian binary; test-data generators; the rewriter's disassembler;
 # sqlite3 for the compatibility suite and bench/dynamic.sh.
-packages=(g++ cmake make libfmt-dev libcli11-dev libgtest-dev musl-tools busybox-static python3 libzydis-dev sqlite3)
+packages=(g++ cmake make libfmt-dev libcli11-dev libgtest-dev musl-tools busybox-static python3 libzydis-dev
+          sqlite3 xz-utils bzip2 jq bc perl gzip tar grep sed mawk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
