@@ -88,6 +88,23 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
 
   mm::frames_init(boot->first_free_phys, boot->memory_size);
   mm::paging_init(boot->cr3);
+  // The files the program's and interpreter's untouched pages come from: one
+  // description each, which the areas share (as mmap's areas share a file).
+  uint64_t image_handles[2] = {abi::kNoHandle, abi::kNoHandle};
+  fs::File* image_files[2] = {nullptr, nullptr};
+  auto image_file = [&](uint64_t handle) -> uint64_t {
+    for (int i = 0; i < 2; ++i) {
+      if (image_handles[i] == handle) return reinterpret_cast<uint64_t>(image_files[i]);
+      if (image_handles[i] == abi::kNoHandle) {
+        image_handles[i] = handle;
+        image_files[i] = fs::file_new(fs::FileKind::kHost, 0 /* O_RDONLY */, nullptr);
+        VERIFY(image_files[i]);
+        image_files[i]->handle = handle;
+        return reinterpret_cast<uint64_t>(image_files[i]);
+      }
+    }
+    panic("more than two image files");
+  };
   for (uint32_t i = 0; i < boot->region_count; ++i) {
     const abi::BootRegion& r = boot->regions[i];
     auto kind = r.kind == static_cast<uint32_t>(abi::RegionKind::kStack)  ? mm::VmaKind::kStack
@@ -95,7 +112,8 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
                 : r.kind == static_cast<uint32_t>(abi::RegionKind::kVdso) ? mm::VmaKind::kVdso
                 : r.kind == static_cast<uint32_t>(abi::RegionKind::kTrampolines) ? mm::VmaKind::kAnon
                                                                           : mm::VmaKind::kImage;
-    VERIFY(mm::vma_insert(r.start, r.end, r.prot, kind));
+    uint64_t file = r.handle == abi::kNoHandle ? 0 : image_file(r.handle);
+    VERIFY(mm::vma_insert(r.start, r.end, r.prot, kind, file, r.file_offset));
   }
   brk_init(boot->brk_start);
   fs::fdtable_init(*boot);

@@ -126,6 +126,17 @@ int main(int argc, char** argv) {
   // A write to a closed pipe is an error for the program (EPIPE, then SIGPIPE in the
   // guest), not the death of the monitor.
   std::signal(SIGPIPE, SIG_IGN);
+  // The monitor maps the program's files from the host's page cache; if someone
+  // truncates one on the host mid-run, touching it raises SIGBUS: say so and stop,
+  // rather than dying of the signal.
+  struct sigaction bus {};
+  bus.sa_handler = [](int) {
+    static const char kMessage[] =
+        "burrow: a file the program runs from was truncated on the host while mapped (SIGBUS); stopping\n";
+    (void)!::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+    ::_exit(static_cast<int>(burrow::ExitCode::kMonitorFailed));
+  };
+  ::sigaction(SIGBUS, &bus, nullptr);
   for (auto& arg : run->remaining()) command.push_back(arg);
   // prefix_command() stops at the first unknown argument; one that looks like an
   // option (before any `--`) is a mistyped option of ours, not a program.

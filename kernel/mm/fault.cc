@@ -27,6 +27,7 @@ constexpr uint64_t kErrFetch = 1u << 4;
 // fault right where the previous one's pages ended is a sequential toucher, whose
 // window doubles up to a page table's worth, like readahead.
 constexpr uint64_t kFaultAroundPages = 16;
+constexpr uint64_t kFileFaultAroundPages = 64;
 constexpr uint64_t kFaultAheadMaxPages = 512;
 constexpr int kRlimitStack = 3;  // ABI: RLIMIT_STACK
 
@@ -122,9 +123,12 @@ bool fault_in(uint64_t page, const Vma& v) {
     lo = page;
     hi = page + g_sequential_pages * kPageSize;
   } else {
-    g_sequential_pages = kFaultAroundPages;
-    lo = page & ~(kFaultAroundPages * kPageSize - 1);
-    hi = lo + kFaultAroundPages * kPageSize;
+    // File pages come from the host's page cache in one exit however many there
+    // are: a wider window there saves faults (each costs tens of µs on PVM).
+    uint64_t around = v.file ? kFileFaultAroundPages : kFaultAroundPages;
+    g_sequential_pages = around;
+    lo = page & ~(around * kPageSize - 1);
+    hi = lo + around * kPageSize;
   }
   lo = max64(max64(lo, v.start), block);
   hi = min64(min64(hi, v.end), block + kLargePageSize);
@@ -137,8 +141,8 @@ bool fault_in(uint64_t page, const Vma& v) {
 
 VmaMap& program_vmas() { return g_vmas; }
 
-bool vma_insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind) {
-  Vma v{start, end, 0, start, prot, 0, kind};
+bool vma_insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind, uint64_t file, uint64_t file_offset) {
+  Vma v{start, end, file, file ? file_offset : start, prot, 0, kind};
   if (kind == VmaKind::kStack) v.flags = kVmaGrowsDown | kVmaAccount;
   else if (prot & kProtWrite) v.flags = kVmaAccount;
   return g_vmas.insert(v);

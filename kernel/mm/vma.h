@@ -135,6 +135,9 @@ inline constexpr uint32_t kMaxVmas = 65530;  // Linux's default vm.max_map_count
 // The program's areas.
 VmaMap& program_vmas();
 // Boot: an area the monitor set up (kImage, or kStack, which grows down).
-bool vma_insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind);
+// With `file` (opaque, as Vma::file): the pages not yet present are read from it
+// at `file_offset` on first touch.
+bool vma_insert(uint64_t start, uint64_t end, uint32_t prot, VmaKind kind, uint64_t file = 0,
+                uint64_t file_offset = 0);
 
 }  // namespace burrow::kernel::mm

@@ -99,17 +99,18 @@ static void argument_checks(void) {
   (void)sink;
   const uint64_t p = (uint64_t)page, r = (uint64_t)ro;
 
-  // Host fds other than 0..2 do not exist for the guest.
-  CHECK("write(fd 3)", forge(kWrite, 3, p, 4));
+  // Handles the monitor never gave out (0-2 are stdio, then the program image) do
+  // not exist for the guest.
+  CHECK("write(fd 9)", forge(kWrite, 9, p, 4));
   CHECK("write(fd -1)", forge(kWrite, ~0ull, p, 4));
   CHECK("write(fd 1<<40)", forge(kWrite, 1ull << 40, p, 4));
   CHECK("write(fd 1<<32|1)", forge(kWrite, (1ull << 32) | 1, p, 4));
-  CHECK("read(fd 3)", forge(kRead, 3, p, 4));
+  CHECK("read(fd 9)", forge(kRead, 9, p, 4));
   CHECK("read(fd -1)", forge(kRead, ~0ull, p, 4));
   CHECK("ioctl(fd 1<<40, TCGETS)", forge(kIoctl, 1ull << 40, 0x5401, p));
-  CHECK("fstat(fd 3)", forge(kFstat, 3, p, 0));
+  CHECK("fstat(fd 9)", forge(kFstat, 9, p, 0));
   CHECK("fstat(fd -1)", forge(kFstat, ~0ull, p, 0));
-  CHECK("getfl(fd 3)", forge(kGetFileFlags, 3, 0, 0));
+  CHECK("getfl(fd 9)", forge(kGetFileFlags, 9, 0, 0));
   CHECK("getfl(fd 1<<40)", forge(kGetFileFlags, 1ull << 40, 0, 0));
 
   // Buffers the guest may not hand to the monitor.
@@ -156,7 +157,7 @@ static void rewrite_exec_checks(const char* self) {
   if (page == MAP_FAILED) exit(1);
   memset(page, 'A', 4096);
   const uint64_t p = (uint64_t)page;
-  // The personality's handles: 0-2 are stdio, the first file opened is 3.
+  // The personality's handles: 0-2 are stdio, 3 the program image; files opened then.
   if (open(self, O_RDONLY) < 0) exit(1);
   CHECK("rewrite(handle 999)", forge6(kRewrite, 999, 0, 4096, p, p, 4096));
   CHECK("rewrite(stdout: not a file)", forge6(kRewrite, 1, 0, 4096, p, p, 4096));

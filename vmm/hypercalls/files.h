@@ -39,6 +39,10 @@ class FileService {
   std::pair<uint64_t, uint64_t> last_fill_span() const { return last_fill_span_; }
   int64_t write_back(uint64_t handle, uint64_t fills, uint64_t count);
 
+  // A read-only handle for a file the monitor opened (the program's image); takes
+  // the fd. The handle, or -errno.
+  int64_t adopt(int fd) { return install(fd, true, false); }
+
   // execve: the new program's page tables; only the handles it inherits stay open.
   void set_cr3(uint64_t cr3) { cr3_ = cr3; }
   bool valid(uint64_t handle) { return get(handle) != nullptr; }

@@ -139,12 +139,20 @@ Result<std::vector<abi::BootRegion>> map_vdso(memory::GuestMemory& mem, memory::
 struct PagePlan {
   uint32_t prot = 0;
   bool eager = false;
+  int segments = 0;       // how many PT_LOADs cover the page
+  bool whole_file = false;  // entirely file bytes of its one segment
+  uint64_t file_offset = 0;
 };
 
 // Maps the program's PT_LOAD segments at `bias`; returns the regions for BootInfo.
+// With a `handle`, pages that hold nothing but file bytes of one segment are left to
+// the guest, which reads them from the file when first touched (as a private file
+// mapping): only what the program uses is ever read, copied or backed by memory.
+// Pages shared by two segments or holding the start of the zero-filled tail are
+// built here, as Linux's loader zeroes them.
 Result<std::vector<abi::BootRegion>> load_program(memory::GuestMemory& mem, memory::PageTableBuilder& pt,
                                                   uint64_t root, const loader::ElfImage& elf,
-                                                  std::span<const uint8_t> file, uint64_t bias) {
+                                                  std::span<const uint8_t> file, uint64_t bias, uint64_t handle) {
   // Like Linux's overcommit heuristic, refuse an image larger than all memory
   // before planning it page by page.
   uint64_t total = 0;
@@ -159,8 +167,14 @@ Result<std::vector<abi::BootRegion>> load_program(memory::GuestMemory& mem, memo
       PagePlan& p = pages[va];
       p.prot |= prot_from_elf(s.flags);
       p.eager = p.eager || va < data_end + kEagerBssPages * kPageSize;
+      ++p.segments;
+      p.whole_file = va + kPageSize <= s.vaddr + bias + s.filesz;
+      p.file_offset = page_down(s.offset) + (va - start);
     }
   }
+  if (handle != abi::kNoHandle)
+    for (auto& [va, p] : pages)
+      if (p.segments == 1 && p.whole_file) p.eager = false;
   std::map<uint64_t, uint64_t> frames;  // page → guest-physical frame
   for (const auto& [va, plan] : pages) {
     if (!plan.eager) continue;
@@ -177,17 +191,26 @@ Result<std::vector<abi::BootRegion>> load_program(memory::GuestMemory& mem, memo
       uint64_t n = std::min(s.filesz - done, page + kPageSize - (va + done));
       // SAFETY: parse_elf guaranteed [offset, offset+filesz) is inside the file; the
       // frame is a whole guest page.
-      std::memcpy(mem.at(frames.at(page), kPageSize) + (va + done - page), file.data() + s.offset + done, n);
+      if (auto f = frames.find(page); f != frames.end())
+        std::memcpy(mem.at(f->second, kPageSize) + (va + done - page), file.data() + s.offset + done, n);
       done += n;
     }
   }
   std::vector<abi::BootRegion> regions;
   for (const auto& [va, plan] : pages) {
-    if (!regions.empty() && regions.back().end == va && regions.back().prot == plan.prot) {
-      regions.back().end = va + kPageSize;
-    } else {
-      regions.push_back({va, va + kPageSize, plan.prot, static_cast<uint32_t>(abi::RegionKind::kImage)});
+    bool lazy = handle != abi::kNoHandle && !frames.contains(va) && plan.segments == 1 && plan.whole_file;
+    uint64_t region_handle = lazy ? handle : abi::kNoHandle;
+    if (!regions.empty()) {
+      abi::BootRegion& last = regions.back();
+      bool continues = last.end == va && last.prot == plan.prot && last.handle == region_handle &&
+                       (!lazy || last.file_offset + (va - last.start) == plan.file_offset);
+      if (continues) {
+        last.end = va + kPageSize;
+        continue;
+      }
     }
+    regions.push_back({va, va + kPageSize, plan.prot, static_cast<uint32_t>(abi::RegionKind::kImage), region_handle,
+                       lazy ? plan.file_offset : 0});
   }
   return regions;
 }
@@ -310,7 +333,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   constexpr uint64_t kStackLow = abi::kUserStackTop - abi::kUserStackMax;
   if (elf.max_vaddr + bias > kStackLow)
     return make_error(ExitCode::kCannotExecute, "segments reach into the stack area");
-  auto regions = load_program(mem, pt, *root, elf, program.file, bias);
+  auto regions = load_program(mem, pt, *root, elf, program.file, bias, program.file_handle);
   if (!regions) return regions.error();
   // The interpreter, as Linux maps it: top-down in the mmap area; the program
   // starts there, with AT_BASE saying where.
@@ -322,7 +345,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
     for (const auto& s : ie.loads) align = std::max(align, s.align);
     interp_base = (abi::kUserMmapTop - (ie.max_vaddr - ie.min_vaddr)) & ~(align - 1);
     uint64_t ibias = interp_base - ie.min_vaddr;
-    auto iregions = load_program(mem, pt, *root, ie, program.interp_file, ibias);
+    auto iregions = load_program(mem, pt, *root, ie, program.interp_file, ibias, program.interp_handle);
     if (!iregions) return iregions.error();
     regions->insert(regions->end(), iregions->begin(), iregions->end());
     program_entry = ie.entry + ibias;

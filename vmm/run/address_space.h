@@ -27,6 +27,10 @@ struct ProgramSpec {
   // The program's interpreter (PT_INTERP), when it has one.
   std::span<const uint8_t> interp_file;
   const loader::ElfImage* interp_elf = nullptr;
+  // The monitor's handles for the two files (abi::kNoHandle: load every page now):
+  // the guest reads untouched pages from them on demand.
+  uint64_t file_handle = abi::kNoHandle;
+  uint64_t interp_handle = abi::kNoHandle;
 };
 
 struct AddressSpace {

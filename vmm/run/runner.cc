@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -14,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <span>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -39,10 +42,54 @@ extern char** environ;
 namespace burrow::run {
 namespace {
 
+// An open file descriptor, closed with its owner.
+struct UniqueFd {
+  int fd = -1;
+  UniqueFd() = default;
+  explicit UniqueFd(int f) : fd(f) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+      if (fd >= 0) ::close(fd);
+      fd = std::exchange(o.fd, -1);
+    }
+    return *this;
+  }
+  ~UniqueFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A file's bytes mapped read-only from the host's page cache: nothing is copied,
+// and the pages the monitor never looks at are never read. (Truncation of the file
+// on the host while it is mapped raises SIGBUS, which main() reports and stops.)
+struct MappedBytes {
+  std::span<const uint8_t> span;
+  MappedBytes() = default;
+  MappedBytes(MappedBytes&& o) noexcept : span(std::exchange(o.span, {})) {}
+  MappedBytes& operator=(MappedBytes&& o) noexcept {
+    if (this != &o) {
+      unmap();
+      span = std::exchange(o.span, {});
+    }
+    return *this;
+  }
+  ~MappedBytes() { unmap(); }
+  void unmap() {
+    if (!span.empty()) ::munmap(const_cast<uint8_t*>(span.data()), span.size());
+    span = {};
+  }
+  size_t size() const { return span.size(); }
+  const uint8_t& operator[](size_t i) const { return span[i]; }
+  auto begin() const { return span.begin(); }
+  operator std::span<const uint8_t>() const { return span; }
+};
+
 struct ProgramFile {
   std::string host_path;
-  std::vector<uint8_t> bytes;
+  MappedBytes bytes;
   rewrite::FileIdentity identity;  // for the rewriter's cache
+  UniqueFd fd;  // the very file read, from which the guest reads untouched pages
 };
 
 Error file_error(const std::string& name, ExitCode code, const std::string& what) {
@@ -100,15 +147,12 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
   out.identity = {st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
                   int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
                   int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
-  out.bytes.resize(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < out.bytes.size()) {
-    ssize_t n = ::read(fd, out.bytes.data() + done, out.bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(ExitCode::kCannotExecute, n < 0 ? std::strerror(errno) : "file shrank while reading", EIO);
-    done += static_cast<size_t>(n);
+  if (st.st_size > 0) {
+    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return fail(ExitCode::kCannotExecute, std::strerror(errno), errno);
+    out.bytes.span = {static_cast<const uint8_t*>(p), static_cast<size_t>(st.st_size)};
   }
-  ::close(fd);
+  out.fd = UniqueFd(fd);
   out.host_path = fs::real_path(sandbox, path);
   return out;
 }
@@ -455,7 +499,7 @@ Result<LoadedProgram> load_program(const fs::Sandbox& sandbox, std::string name,
 // it; the interpreter's at the start of the trampoline arena (it sits right below
 // kUserMmapTop), whose rest the guest hands out to the libraries it maps.
 Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, const LoadedProgram& program,
-                            hypercalls::RewriteService& rewriter) {
+                            const ProgramSpec& spec, hypercalls::RewriteService& rewriter) {
   abi::BootInfo& boot = *as.boot;
   auto aux = [&](uint64_t type) -> uint64_t {
     for (uint32_t i = 0; i < boot.auxv_count && i < abi::kMaxAuxv; ++i)
@@ -470,17 +514,20 @@ Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, co
                                            static_cast<uint32_t>(abi::RegionKind::kTrampolines)};
   };
   // Rewrites every executable segment of one image into [tramp, tramp + capacity).
+  // Pages present now are patched at once; the others as the guest reads them from
+  // the file through `handle`.
   auto rewrite_image = [&](const ProgramFile& file, const loader::ElfImage& elf, uint64_t bias, uint64_t tramp,
-                           uint64_t capacity) -> uint64_t {
-    const std::vector<uint8_t>& bytes = file.bytes;
+                           uint64_t capacity, uint64_t handle) -> uint64_t {
+    std::span<const uint8_t> bytes = file.bytes;
     if (rewrite::is_rewritten(bytes)) return 0;  // `burrow rewrite` did it already
     auto analysis = rewriter.cache().get(bytes, &file.identity);
     if (!analysis) return 0;
     uint64_t used = 0;
     for (const auto& seg : elf.loads) {
       if (!(seg.flags & PF_X) || seg.filesz == 0) continue;
-      int64_t n = rewriter.rewrite_bytes(**analysis, bytes, seg.offset, seg.filesz, seg.vaddr + bias, tramp + used,
-                                         capacity ? capacity - used : 0);
+      int64_t n = rewriter.rewrite_bytes(
+          **analysis, bytes, seg.offset, seg.filesz, seg.vaddr + bias, tramp + used, capacity ? capacity - used : 0,
+          capacity && handle != abi::kNoHandle ? std::optional<uint64_t>(handle) : std::nullopt);
       if (n > 0) used += (static_cast<uint64_t>(n) + 63) & ~uint64_t{63};
     }
     return used;
@@ -494,22 +541,22 @@ Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, co
   // The program: a dry run sizes its trampolines, which then go right below it.
   uint64_t bias = aux(AT_ENTRY) - program.elf.entry;
   uint64_t low = program.elf.min_vaddr + bias;
-  uint64_t need = (rewrite_image(program.file, program.elf, bias, low - (1u << 20), 0) + abi::kPageSize - 1) &
+  uint64_t need = (rewrite_image(program.file, program.elf, bias, low - (1u << 20), 0, spec.file_handle) + abi::kPageSize - 1) &
                   ~(abi::kPageSize - 1);
   if (need && low >= abi::kUserMinAddr + need) {
     if (auto r = map_arena(low - need, need); !r) return r.error();
-    rewrite_image(program.file, program.elf, bias, low - need, need);
+    rewrite_image(program.file, program.elf, bias, low - need, need, spec.file_handle);
     add_region(low - need, low);
   }
   // The arena: the interpreter's trampolines first.
   uint64_t next = abi::kTrampolineArena;
   if (program.interp_elf) {
     uint64_t ibias = aux(AT_BASE) - program.interp_elf->min_vaddr;
-    uint64_t ineed = rewrite_image(*program.interp_file, *program.interp_elf, ibias, next, 0);
+    uint64_t ineed = rewrite_image(*program.interp_file, *program.interp_elf, ibias, next, 0, spec.interp_handle);
     uint64_t pages = (ineed + abi::kPageSize - 1) & ~(abi::kPageSize - 1);
     if (pages && pages <= abi::kTrampolineArenaSize) {
       if (auto r = map_arena(next, pages); !r) return r.error();
-      next += rewrite_image(*program.interp_file, *program.interp_elf, ibias, next, pages);
+      next += rewrite_image(*program.interp_file, *program.interp_elf, ibias, next, pages, spec.interp_handle);
     }
   }
   add_region(abi::kTrampolineArena, abi::kTrampolineArena + abi::kTrampolineArenaSize);
@@ -599,6 +646,15 @@ Result<int> run(const RunOptions& options) {
       spec.interp_elf = &*program->interp_elf;
     }
     spec.envp = envp;
+    // The guest reads the images' untouched pages from the files the monitor parsed.
+    auto adopt = [&](const ProgramFile& f) -> uint64_t {
+      int copy = ::fcntl(f.fd.fd, F_DUPFD_CLOEXEC, 3);
+      if (copy < 0) return abi::kNoHandle;
+      int64_t h = files.adopt(copy);
+      return h < 0 ? abi::kNoHandle : static_cast<uint64_t>(h);
+    };
+    spec.file_handle = adopt(program->file);
+    if (program->interp_file) spec.interp_handle = adopt(*program->interp_file);
     // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
     // natively at CPL 3): the host's own value, as a native run sees it.
     uint32_t eax, ebx, ecx, edx;
@@ -613,7 +669,7 @@ Result<int> run(const RunOptions& options) {
     }
     rewriter.set_cr3(as->cr3);
     if (options.rewrite)
-      if (auto r = rewrite_images(*mem, *as, *program, rewriter); !r) return r.error();
+      if (auto r = rewrite_images(*mem, *as, *program, spec, rewriter); !r) return r.error();
     if (auto r = setup_vcpu(*vcpu, cpu, *as, 0, inherited.has_value()); !r) return r.error();
 
     abi::BootInfo& boot = *as->boot;
@@ -688,6 +744,7 @@ Result<int> run(const RunOptions& options) {
     if (status) break;
     // execve: the new program replaces everything in guest memory; what it
     // inherits travels in its BootInfo.
+    rewriter.forget_all();  // its registrations point into the old program's bytes
     program = std::move(*next_program);
     next_program.reset();
     execfn = next_plan.execfn;

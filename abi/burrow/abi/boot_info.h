@@ -30,13 +30,19 @@ inline constexpr uint32_t kProtRead = 1;
 inline constexpr uint32_t kProtWrite = 2;
 inline constexpr uint32_t kProtExec = 4;
 
+inline constexpr uint64_t kNoHandle = ~0ull;
+
 struct BootRegion {
   uint64_t start;  // page-aligned
   uint64_t end;    // page-aligned, exclusive
   uint32_t prot;   // kProt* bits
   uint32_t kind;   // RegionKind
+  // kImage pages still to be read from the file (private mapping of the monitor's
+  // handle at file_offset); kNoHandle: anonymous, or already present.
+  uint64_t handle = kNoHandle;
+  uint64_t file_offset = 0;
 };
-static_assert(sizeof(BootRegion) == 24);
+static_assert(sizeof(BootRegion) == 40);
 
 inline constexpr uint32_t kMaxBootRegions = 32;
 
