@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -764,6 +765,29 @@ Result<int> run(const RunOptions& options) {
     uint64_t fast = stats.guest[static_cast<size_t>(abi::StatId::kFastSyscalls)];
     line += fmt::format("burrow: stats: {} system calls: {} trapped, {} through rewritten sites; {} page faults\n",
                         trapped + fast, trapped, fast, stats.guest[static_cast<size_t>(abi::StatId::kPageFaults)]);
+    // Where the exits went, most first: the lever for start-up and I/O costs.
+    static constexpr std::pair<abi::Hypercall, const char*> kNames[] = {
+        {abi::Hypercall::kWrite, "write"},     {abi::Hypercall::kRead, "read"},
+        {abi::Hypercall::kIoctl, "ioctl"},     {abi::Hypercall::kFstat, "fstat"},
+        {abi::Hypercall::kGetFileFlags, "getfl"}, {abi::Hypercall::kOpen, "open"},
+        {abi::Hypercall::kClose, "close"},     {abi::Hypercall::kPread, "pread"},
+        {abi::Hypercall::kPwrite, "pwrite"},   {abi::Hypercall::kSeek, "seek"},
+        {abi::Hypercall::kGetdents, "getdents"}, {abi::Hypercall::kFileOp, "file-op"},
+        {abi::Hypercall::kPathOp, "path-op (stat, access, readlink, ...)"},
+        {abi::Hypercall::kFillFromFile, "fill from file"}, {abi::Hypercall::kWriteToFile, "write to file"},
+        {abi::Hypercall::kRewrite, "rewrite"}, {abi::Hypercall::kExec, "exec"},
+        {abi::Hypercall::kRandom, "random"},   {abi::Hypercall::kStrace, "strace"},
+        {abi::Hypercall::kStat, "stats"},      {abi::Hypercall::kUnsupported, "notes"},
+        {abi::Hypercall::kUnknownSyscall, "notes"}};
+    std::vector<std::pair<uint64_t, const char*>> by_kind;
+    for (const auto& [nr, name] : kNames) {
+      uint64_t n = stats.hypercalls[static_cast<size_t>(nr)];
+      if (n) by_kind.emplace_back(n, name);
+    }
+    std::sort(by_kind.begin(), by_kind.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string kinds;
+    for (const auto& [n, name] : by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, name);
+    if (!kinds.empty()) line += "burrow: stats: hypercalls: " + kinds + "\n";
     if (options.rewrite) {
       const rewrite::SiteCounts& c = rewriter.counts();
       line += fmt::format("burrow: stats: rewrite: {} mappings, {} syscall sites: {} patched ({} mov-imm, {} displaced), "
