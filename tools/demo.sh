@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start, step 1: install dependencies, build Burrow, and boot two programs in
-# their own VMs — a bundled static C program and Debian's own static busybox.
+# Quick start, step 1: install dependencies, build Burrow, and boot programs in their
+# own VMs — a bundled static C program, Debian's static busybox, and Debian's own
+# dynamically linked python3, unmodified.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -9,3 +10,4 @@ cmake --build build -j"$(nproc)" >/dev/null
 set -x
 build/burrow run -- ./tests/programs/hello-static-glibc
 build/burrow run --stats -- /usr/bin/busybox echo hello from busybox in a unikernel
+build/burrow run -- /usr/bin/python3 -c 'import sys, hashlib; print("hello from", sys.executable, hashlib.sha256(b"burrow").hexdigest()[:16])'
