@@ -97,7 +97,10 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
       if (image_handles[i] == handle) return reinterpret_cast<uint64_t>(image_files[i]);
       if (image_handles[i] == abi::kNoHandle) {
         image_handles[i] = handle;
-        image_files[i] = fs::file_new(fs::FileKind::kHost, 0 /* O_RDONLY */, nullptr);
+        const char* path = handle == boot->exe_handle      ? boot->exe_path
+                           : handle == boot->interp_handle ? boot->interp_path
+                                                           : nullptr;
+        image_files[i] = fs::file_new(fs::FileKind::kHost, 0 /* O_RDONLY */, path);
         VERIFY(image_files[i]);
         image_files[i]->handle = handle;
         return reinterpret_cast<uint64_t>(image_files[i]);

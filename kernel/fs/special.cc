@@ -157,13 +157,14 @@ bool gen_maps(File* f) {
                        : v.kind == mm::VmaKind::kStack ? "[stack]"
                        : v.kind == mm::VmaKind::kVvar  ? "[vvar]"
                        : v.kind == mm::VmaKind::kVdso  ? "[vdso]"
-                       : v.kind == mm::VmaKind::kImage ? boot_info().exe_path
                        : v.file ? reinterpret_cast<const File*>(v.file)->path
-                                : nullptr;
+                                : nullptr;  // anonymous, like an image's bss beyond its file bytes
     if (name) {
       // ABI: Linux pads the name to start at column 73 (seq_pad).
       while (w.size() < 72) w.ch(' ');
       w.ch(' ').str(name);
+    } else {
+      w.ch(' ');  // ABI: the inode field is followed by a space even with no name
     }
     w.ch('\n');
     if (!emit(f, w)) return false;

@@ -141,6 +141,7 @@ struct PagePlan {
   bool eager = false;
   int segments = 0;       // how many PT_LOADs cover the page
   bool whole_file = false;  // entirely file bytes of its one segment
+  bool has_file = false;    // starts inside its one segment's file bytes
   uint64_t file_offset = 0;
 };
 
@@ -169,6 +170,7 @@ Result<std::vector<abi::BootRegion>> load_program(memory::GuestMemory& mem, memo
       p.eager = p.eager || va < data_end + kEagerBssPages * kPageSize;
       ++p.segments;
       p.whole_file = va + kPageSize <= s.vaddr + bias + s.filesz;
+      p.has_file = va < s.vaddr + bias + s.filesz;
       p.file_offset = page_down(s.offset) + (va - start);
     }
   }
@@ -198,19 +200,22 @@ Result<std::vector<abi::BootRegion>> load_program(memory::GuestMemory& mem, memo
   }
   std::vector<abi::BootRegion> regions;
   for (const auto& [va, plan] : pages) {
-    bool lazy = handle != abi::kNoHandle && !frames.contains(va) && plan.segments == 1 && plan.whole_file;
-    uint64_t region_handle = lazy ? handle : abi::kNoHandle;
+    // A page of one segment's file bytes belongs to the file mapping (as on Linux,
+    // where /proc/self/maps shows it with its offset), whether it is built here
+    // (the one where bss starts) or read on demand; the rest is anonymous.
+    bool from_file = handle != abi::kNoHandle && plan.segments == 1 && plan.has_file;
+    uint64_t region_handle = from_file ? handle : abi::kNoHandle;
     if (!regions.empty()) {
       abi::BootRegion& last = regions.back();
       bool continues = last.end == va && last.prot == plan.prot && last.handle == region_handle &&
-                       (!lazy || last.file_offset + (va - last.start) == plan.file_offset);
+                       (!from_file || last.file_offset + (va - last.start) == plan.file_offset);
       if (continues) {
         last.end = va + kPageSize;
         continue;
       }
     }
     regions.push_back({va, va + kPageSize, plan.prot, static_cast<uint32_t>(abi::RegionKind::kImage), region_handle,
-                       lazy ? plan.file_offset : 0});
+                       from_file ? plan.file_offset : 0});
   }
   return regions;
 }
@@ -464,6 +469,9 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   boot->gid = gid;
   boot->egid = egid;
   std::strncpy(boot->exe_path, program.host_path.c_str(), sizeof(boot->exe_path) - 1);
+  std::strncpy(boot->interp_path, program.interp_host_path.c_str(), sizeof(boot->interp_path) - 1);
+  boot->exe_handle = program.file_handle;
+  boot->interp_handle = program.interp_handle;
   std::string base = program.execfn.substr(program.execfn.find_last_of('/') + 1);
   std::strncpy(boot->comm, base.c_str(), sizeof(boot->comm) - 1);
   utsname u{};

@@ -31,6 +31,7 @@ struct ProgramSpec {
   // the guest reads untouched pages from them on demand.
   uint64_t file_handle = abi::kNoHandle;
   uint64_t interp_handle = abi::kNoHandle;
+  std::string interp_host_path;  // for /proc/self/maps
 };
 
 struct AddressSpace {

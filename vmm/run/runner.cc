@@ -655,7 +655,10 @@ Result<int> run(const RunOptions& options) {
       return h < 0 ? abi::kNoHandle : static_cast<uint64_t>(h);
     };
     spec.file_handle = adopt(program->file);
-    if (program->interp_file) spec.interp_handle = adopt(*program->interp_file);
+    if (program->interp_file) {
+      spec.interp_handle = adopt(*program->interp_file);
+      spec.interp_host_path = program->interp_file->host_path;
+    }
     // AT_HWCAP is CPUID.1:EDX of the CPU the program's code really runs on (it runs
     // natively at CPL 3): the host's own value, as a native run sees it.
     uint32_t eax, ebx, ecx, edx;

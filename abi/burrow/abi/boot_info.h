@@ -147,6 +147,10 @@ struct BootInfo {
   int32_t nice;  // setpriority's value survives execve
   InheritedFd inherited_fds[kMaxInheritedFds];
   char fd_paths[kFdPathsSize];  // NUL-terminated paths, at InheritedFd::path_offset
+
+  // The images' files (BootRegion::handle) and what /proc/self/maps calls them.
+  uint64_t exe_handle, interp_handle;
+  char interp_path[4096];
 };
 static_assert(sizeof(BootInfo) < kBootInfoSize);
 static_assert(offsetof(BootInfo, regions) % 8 == 0);
