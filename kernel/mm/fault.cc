@@ -27,7 +27,7 @@ constexpr uint64_t kErrFetch = 1u << 4;
 // fault right where the previous one's pages ended is a sequential toucher, whose
 // window doubles up to a page table's worth, like readahead.
 constexpr uint64_t kFaultAroundPages = 16;
-constexpr uint64_t kFileFaultAroundPages = 64;
+constexpr uint64_t kFileFaultAroundPages = 256;
 constexpr uint64_t kFaultAheadMaxPages = 512;
 constexpr int kRlimitStack = 3;  // ABI: RLIMIT_STACK
 
