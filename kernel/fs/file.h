@@ -26,6 +26,7 @@ struct File {
   uint32_t refs = 1;
   FileKind kind = FileKind::kHost;
   bool is_dir = false;
+  bool is_regular = false;  // kHost: a regular file (a file's type never changes)
   uint32_t flags = 0;    // status flags from open (O_ACCMODE, O_APPEND, O_NONBLOCK, ...)
   uint64_t handle = 0;   // kHost: the monitor's handle
   char* path = nullptr;  // the absolute guest path it was opened by (kmalloc'd)

@@ -337,6 +337,8 @@ int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg) {
       break;
   }
   if (f->kind != FileKind::kHost) return -ENOTTY;
+  // A terminal request to a regular file or directory: Linux's answer, no exit.
+  if ((request == kTcgets || request == kTiocgwinsz) && (f->is_regular || f->is_dir)) return -ENOTTY;
   // ABI: TCGETS fills the kernel's 36-byte struct termios; TIOCGWINSZ a winsize.
   uint64_t size = request == kTcgets ? 36 : request == kTiocgwinsz ? 8 : request == kFionread ? 4 : 0;
   if (size == 0) return -ENOTTY;

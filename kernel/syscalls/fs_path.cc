@@ -113,6 +113,7 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
     }
     f->handle = static_cast<uint64_t>(h) & 0xFFFFFFFF;
     f->is_dir = (static_cast<uint64_t>(h) >> 32) & 1;
+    f->is_regular = (static_cast<uint64_t>(h) >> 33) & 1;
   }
   return fs::fd_install(f, flags & kCloexec);
 }

@@ -259,6 +259,7 @@ TEST_F(HypercallTest, FileHypercallsRefuseHostileArguments) {
   int64_t dir = call(Hypercall::kOpen, path_at("/sub"), 4, O_RDONLY | O_DIRECTORY, 0);
   ASSERT_GE(dir, 0);
   EXPECT_TRUE(dir & (int64_t{1} << 32));
+  EXPECT_FALSE(dir & (int64_t{1} << 33));  // bit 33: a regular file
   uint64_t handle = static_cast<uint64_t>(dir) & 0xFFFFFFFF;
   EXPECT_GE(handle, 3u);
   // Filling frames from a file: every run is checked before any frame is touched.

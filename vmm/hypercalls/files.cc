@@ -89,7 +89,8 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
     ::close(opened.host_fd);
     return -EFAULT;
   }
-  return install(opened.host_fd, opened.read_only_mount, is_dir);
+  int64_t h = install(opened.host_fd, opened.read_only_mount, is_dir);
+  return h >= 0 && S_ISREG(st.st_mode) ? h | (int64_t{1} << 33) : h;
 }
 
 int64_t FileService::close(uint64_t handle) {
