@@ -22,6 +22,25 @@ constexpr int kAtFdCwd = -100;
 constexpr int kAtEmptyPath = 0x1000, kAtSymlinkNofollow = 0x100;
 constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneThread = 0x10000;
 
+// Linux's limits on one argument string (MAX_ARG_STRLEN) and on how many there are
+// before the total could not fit anyway.
+constexpr uint64_t kMaxArgStrlen = 32 * 4096;
+constexpr uint64_t kMaxArgStrings = 1 << 20;
+
+// The monitor reads argv and envp straight from the program's memory, which it can
+// only do for pages that are present: fault in every pointer and string first
+// (string literals of a lazily loaded image may never have been touched).
+int64_t prefault_vector(uint64_t array) {
+  for (uint64_t i = 0; array; ++i) {
+    if (i == kMaxArgStrings) return -E2BIG;
+    uint64_t p;
+    if (!UserPtr<uint64_t>(array + 8 * i).read(&p)) return -EFAULT;
+    if (!p) return 0;
+    if (mm::user_strnlen(p, kMaxArgStrlen + 1) < 0) return -EFAULT;
+  }
+  return 0;
+}
+
 // One execve at a time (one thread): its buffers need not live on the small stack.
 constinit fs::ResolvedPath g_path{};
 constinit abi::InheritedFd g_fds[abi::kMaxInheritedFds] = {};
@@ -30,6 +49,8 @@ int64_t do_execve(int dirfd, uint64_t user_path, uint64_t argv, uint64_t envp, i
   if (flags & ~(kAtEmptyPath | kAtSymlinkNofollow)) return -EINVAL;
   if (int64_t r = fs::resolve_user_path(dirfd, user_path, &g_path, flags & kAtEmptyPath); r < 0) return r;
   if (flags & kAtSymlinkNofollow) return unsupported("execveat with AT_SYMLINK_NOFOLLOW");
+  if (int64_t r = prefault_vector(argv); r < 0) return r;
+  if (int64_t r = prefault_vector(envp); r < 0) return r;
 
   uint32_t count = 0;
   for (int fd = 0; fd < fs::fd_limit(); ++fd) {

@@ -49,6 +49,10 @@ static int second(int argc, char **argv) {
 
 static void on_usr2(int sig) { (void)sig; }
 
+// An argument string on a page of the image the program never touches: the kernel
+// reads it from wherever it is (Burrow loads image pages on first touch).
+static const char far_away[4 << 20] = {[2000000] = 'u', 'n', 't', 'o', 'u', 'c', 'h', 'e', 'd'};
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "second") == 0) return second(argc, argv);
 
@@ -68,7 +72,7 @@ int main(int argc, char **argv) {
     sigaddset(&set, SIGTERM);
     sigprocmask(SIG_BLOCK, &set, NULL);
 
-    char *args[] = {"renamed", "second", "with space", "", NULL};
+    char *args[] = {"renamed", "second", "with space", "", (char *)far_away + 2000000, NULL};
     char *env[] = {"ONLY=this", "EMPTY=", NULL};
     try_exec("/nonexistent/program", args, env);
     try_exec("/usr", args, env);            // a directory
