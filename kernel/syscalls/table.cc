@@ -39,7 +39,7 @@ namespace {
   /* signal.cc */                                                                                        \
   X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
   /* time.cc */                                                                                          \
-  X(clock_gettime) X(clock_getres) X(gettimeofday) X(time)                                              \
+  X(clock_gettime) X(clock_getres) X(gettimeofday) X(time) X(nanosleep) X(clock_nanosleep)                                              \
   /* info.cc */                                                                                          \
   X(uname) X(sysinfo) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit)
 

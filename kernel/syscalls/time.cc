@@ -1,6 +1,8 @@
 // clock_gettime and friends, from the TSC.
 #include "clock.h"
 
+#include "burrow/abi/hypercall.h"
+#include "hypercall.h"
 #include "syscalls/handlers.h"
 #include "syscalls/syscall.h"
 
@@ -36,7 +38,49 @@ bool clock_now(int clock, int64_t* ns) {
   }
 }
 
+// Sleeps until the monotonic clock reaches `deadline` (ns). With one thread nothing
+// can wake the program early: no signal is delivered to handlers yet.
+int64_t sleep_until(int64_t deadline) {
+  int64_t now = monotonic_ns();
+  if (deadline > now) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(deadline - now));
+  return 0;
+}
+
+// A struct timespec from the program: -EFAULT, -EINVAL (out of range) or 0.
+int64_t read_timespec(uint64_t addr, int64_t* ns) {
+  int64_t ts[2];
+  if (!UserPtr<int64_t>(addr).read(ts, 2)) return -EFAULT;
+  if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1'000'000'000) return -EINVAL;
+  constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
+  *ns = (ts[0] > kMaxSeconds ? kMaxSeconds : ts[0]) * 1'000'000'000 + ts[1];
+  return 0;
+}
+
 }  // namespace
+
+int64_t sys_nanosleep(uint64_t req, uint64_t rem) {
+  (void)rem;  // written only when a signal interrupts the sleep, which none can yet
+  int64_t ns;
+  if (int64_t r = read_timespec(req, &ns); r < 0) return r;
+  int64_t now = monotonic_ns();
+  return sleep_until(ns > INT64_MAX - now ? INT64_MAX : now + ns);
+}
+
+int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem) {
+  constexpr int kTimerAbstime = 1;
+  if (clock == kClockThreadCputime) return -EINVAL;
+  int64_t now;
+  if (!clock_now(clock, &now)) return -EINVAL;
+  int64_t ns;
+  if (int64_t r = read_timespec(req, &ns); r < 0) return r;
+  // ABI: clock_nanosleep returns the error number itself, not -1 and errno; the
+  // C library turns our -errno into that.
+  int64_t relative = (flags & kTimerAbstime) ? ns - now : ns;
+  if (relative <= 0) return 0;
+  (void)rem;
+  int64_t mono = monotonic_ns();
+  return sleep_until(relative > INT64_MAX - mono ? INT64_MAX : mono + relative);
+}
 
 int64_t sys_clock_gettime(int clock, UserPtr<int64_t> ts) {
   int64_t ns;

@@ -156,6 +156,15 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     case Hypercall::kAdviseLarge:
       result = advise_large(mem_, cr3_, a[0], a[1]);
       break;
+    case Hypercall::kSleep: {
+      // Any duration is the program's to ask for (`sleep infinity` natively
+      // blocks too); Ctrl-C still ends burrow.
+      timespec ts{static_cast<time_t>(a[0] / 1'000'000'000), static_cast<long>(a[0] % 1'000'000'000)};
+      while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+      }
+      result = 0;
+      break;
+    }
     case Hypercall::kRewrite:
       result = rewriter_ ? rewriter_->rewrite_mapping(a[0], a[1], a[2], a[3], a[4], a[5]) : 0;
       break;

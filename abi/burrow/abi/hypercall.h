@@ -91,6 +91,9 @@ enum class Hypercall : uint64_t {
   // replaces the whole VM's memory with the new program (execve), the descriptors
   // listed carried over (BootInfo::inherited_fds); every other handle is closed.
   kExec = 27,
+  // args: nanoseconds → 0. The program sleeps (nanosleep): the monitor blocks the
+  // vCPU's thread that long on the host, so the VM uses no CPU meanwhile.
+  kSleep = 28,
 
   // Memory (64 and up).
   // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
