@@ -177,6 +177,8 @@ int64_t sys_tgkill(int tgid, int tid, int sig);
 int64_t sys_clock_gettime(int clock, UserPtr<int64_t> ts);
 int64_t sys_clock_getres(int clock, uint64_t ts);
 int64_t sys_gettimeofday(UserPtr<int64_t> tv, uint64_t tz);
+int64_t sys_getrusage(int who, uint64_t usage);
+int64_t sys_get_mempolicy(uint64_t mode, uint64_t nodemask, uint64_t maxnode, uint64_t addr, uint64_t flags);
 int64_t sys_nanosleep(uint64_t req, uint64_t rem);
 int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem);
 int64_t sys_time(uint64_t tloc);

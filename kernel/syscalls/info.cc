@@ -55,6 +55,47 @@ int64_t sys_sysinfo(uint64_t info) {
   return UserPtr<SysInfo>(info).write(s) ? 0 : -EFAULT;
 }
 
+int64_t sys_getrusage(int who, uint64_t usage) {
+  constexpr int kSelf = 0, kChildren = -1, kThread = 1;
+  struct Rusage {  // ABI: struct rusage on x86-64
+    int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+    int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals,
+        nvcsw, nivcsw;
+  };
+  static_assert(sizeof(Rusage) == 144);
+  if (who != kSelf && who != kChildren && who != kThread) return -EINVAL;
+  Rusage r = {};
+  if (who != kChildren) {  // no children, ever
+    // NOTE: like the CPU-time clocks: the program has its vCPU to itself, so its
+    // user time is its time since boot; the guest kernel's share is not told apart.
+    int64_t us = (monotonic_ns() - boot_monotonic_ns()) / 1000;
+    r.utime_sec = us / 1'000'000;
+    r.utime_usec = us % 1'000'000;
+    // Memory in use now (a lower bound of the peak), in KiB as Linux reports it.
+    r.maxrss = static_cast<int64_t>((mm::frames_total_count() - mm::frames_free_count()) * abi::kPageSize / 1024);
+  }
+  return UserPtr<Rusage>(usage).write(r) ? 0 : -EFAULT;
+}
+
+// One NUMA node: every policy is the default one.
+int64_t sys_get_mempolicy(uint64_t mode, uint64_t nodemask, uint64_t maxnode, uint64_t addr, uint64_t flags) {
+  (void)addr;
+  constexpr uint64_t kMpolFNode = 1, kMpolFAddr = 2, kMpolFMemsAllowed = 4;
+  if (flags & ~(kMpolFNode | kMpolFAddr | kMpolFMemsAllowed)) return -EINVAL;
+  if (flags & kMpolFNode) return unsupported("get_mempolicy(MPOL_F_NODE)");
+  if (mode && !UserPtr<int32_t>(mode).write(0 /* MPOL_DEFAULT */)) return -EFAULT;
+  if (nodemask && maxnode) {
+    // ABI: a bitmap of maxnode bits in unsigned longs; node 0 only when asked which
+    // nodes are allowed, empty for the default policy.
+    uint64_t words = (maxnode + 63) / 64;
+    for (uint64_t i = 0; i < words; ++i) {
+      uint64_t bits = (i == 0 && (flags & kMpolFMemsAllowed)) ? 1 : 0;
+      if (!UserPtr<uint64_t>(nodemask + 8 * i).write(bits)) return -EFAULT;
+    }
+  }
+  return 0;
+}
+
 int64_t sys_getrandom(UserPtr<char> buf, uint64_t len, uint32_t flags) {
   constexpr uint32_t kKnownFlags = 0x1 | 0x2 | 0x4;  // GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE
   if (flags & ~kKnownFlags) return -EINVAL;

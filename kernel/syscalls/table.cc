@@ -41,7 +41,7 @@ namespace {
   /* time.cc */                                                                                          \
   X(clock_gettime) X(clock_getres) X(gettimeofday) X(time) X(nanosleep) X(clock_nanosleep)                                              \
   /* info.cc */                                                                                          \
-  X(uname) X(sysinfo) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit)
+  X(uname) X(sysinfo) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit) X(getrusage) X(get_mempolicy)
 
 constexpr uint32_t kTableSize = 512;
 
