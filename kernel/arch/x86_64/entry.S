@@ -19,6 +19,27 @@ kernel_boot:
   call kernel_main
   ud2
 
+/* Every register from the TrapFrame at rsp, then RFLAGS; leaves rsp = frame + TF_RSP. */
+.macro RESTORE_GPRS_AND_RFLAGS
+  mov TF_R15(%rsp), %r15
+  mov TF_R14(%rsp), %r14
+  mov TF_R13(%rsp), %r13
+  mov TF_R12(%rsp), %r12
+  mov TF_R11(%rsp), %r11
+  mov TF_R10(%rsp), %r10
+  mov TF_R9(%rsp), %r9
+  mov TF_R8(%rsp), %r8
+  mov TF_RBP(%rsp), %rbp
+  mov TF_RDI(%rsp), %rdi
+  mov TF_RSI(%rsp), %rsi
+  mov TF_RDX(%rsp), %rdx
+  mov TF_RCX(%rsp), %rcx
+  mov TF_RBX(%rsp), %rbx
+  mov TF_RAX(%rsp), %rax
+  lea TF_RFLAGS(%rsp), %rsp
+  popfq
+.endm
+
 .macro SAVE_GPRS_EXCEPT_RAX
   mov %r15, TF_R15(%rsp)
   mov %r14, TF_R14(%rsp)
@@ -89,23 +110,7 @@ personality_exception_entry:
 /* rsp = the TrapFrame; the C++ side has copied its rip/rsp into PerCpu::return_*. */
   .globl return_to_user
 return_to_user:
-  mov TF_R15(%rsp), %r15
-  mov TF_R14(%rsp), %r14
-  mov TF_R13(%rsp), %r13
-  mov TF_R12(%rsp), %r12
-  mov TF_R11(%rsp), %r11
-  mov TF_R10(%rsp), %r10
-  mov TF_R9(%rsp), %r9
-  mov TF_R8(%rsp), %r8
-  mov TF_RBP(%rsp), %rbp
-  mov TF_RDI(%rsp), %rdi
-  mov TF_RSI(%rsp), %rsi
-  mov TF_RDX(%rsp), %rdx
-  mov TF_RCX(%rsp), %rcx
-  mov TF_RBX(%rsp), %rbx
-  mov TF_RAX(%rsp), %rax
-  lea TF_RFLAGS(%rsp), %rsp
-  popfq
+  RESTORE_GPRS_AND_RFLAGS
   /* rsp = frame + TF_RSP now. */
   jmp *(PC_RETURN_STUB - PER_CPU_SIZE + TF_FROM_TOP - TF_RSP)(%rsp)
 
@@ -113,23 +118,7 @@ return_to_user:
    (handle_syscall keeps TrapFrame::rcx = rip): restore the registers, then RFLAGS,
    then RSP, and jump through rcx. No per-CPU return stub is needed. */
 syscall_return:
-  mov TF_R15(%rsp), %r15
-  mov TF_R14(%rsp), %r14
-  mov TF_R13(%rsp), %r13
-  mov TF_R12(%rsp), %r12
-  mov TF_R11(%rsp), %r11
-  mov TF_R10(%rsp), %r10
-  mov TF_R9(%rsp), %r9
-  mov TF_R8(%rsp), %r8
-  mov TF_RBP(%rsp), %rbp
-  mov TF_RDI(%rsp), %rdi
-  mov TF_RSI(%rsp), %rsi
-  mov TF_RDX(%rsp), %rdx
-  mov TF_RCX(%rsp), %rcx
-  mov TF_RBX(%rsp), %rbx
-  mov TF_RAX(%rsp), %rax
-  lea TF_RFLAGS(%rsp), %rsp
-  popfq
+  RESTORE_GPRS_AND_RFLAGS
   /* rsp = frame + TF_RSP now. */
   mov (%rsp), %rsp
   jmp *%rcx
