@@ -32,9 +32,7 @@ const RewriteService::Loaded* RewriteService::load(int fd) {
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
       static_cast<uint64_t>(st.st_size) > kMaxRewriteFile)
     return nullptr;
-  rewrite::FileIdentity id{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
-                           int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
-                           int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
+  rewrite::FileIdentity id = rewrite::identity_of(st);
   auto key = std::make_tuple(id.dev, id.ino, id.size, id.mtime_ns);
   if (auto it = loaded_.find(key); it != loaded_.end()) return it->second.analysis ? &it->second : nullptr;
   Loaded& l = loaded_[key];

@@ -4,6 +4,8 @@
 // another format version is ignored and rewritten, never trusted.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -33,6 +35,13 @@ struct FileIdentity {
   int64_t mtime_ns = 0, ctime_ns = 0;
   auto operator<=>(const FileIdentity&) const = default;
 };
+
+// The identity of the file behind `st`.
+inline FileIdentity identity_of(const struct stat& st) {
+  return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+          int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+          int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
+}
 
 class AnalysisCache {
  public:

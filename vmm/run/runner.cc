@@ -145,9 +145,7 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
     return fail(ExitCode::kCannotExecute, fmt::format("the file is larger than guest memory (--memory={}M)", limit >> 20),
                 ENOMEM);
   ProgramFile out;
-  out.identity = {st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
-                  int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
-                  int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
+  out.identity = rewrite::identity_of(st);
   if (st.st_size > 0) {
     void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return fail(ExitCode::kCannotExecute, std::strerror(errno), errno);
