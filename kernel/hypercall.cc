@@ -7,8 +7,13 @@
 
 namespace burrow::kernel {
 
+constinit uint64_t g_hypercall_epoch = 0;
+
+uint64_t hypercall_epoch() { return g_hypercall_epoch; }
+
 int64_t hypercall(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                   uint64_t a5, uint64_t a6, uint64_t a7) {
+  ++g_hypercall_epoch;
   auto* req = reinterpret_cast<volatile abi::HypercallRequest*>(this_cpu()->hypercall);
   req->nr = static_cast<uint64_t>(nr);
   uint64_t args[8] = {a0, a1, a2, a3, a4, a5, a6, a7};

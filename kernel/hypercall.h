@@ -12,6 +12,8 @@ int64_t hypercall(abi::Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t 
 
 // A broken kernel invariant: the monitor prints the message and stops the VM.
 [[noreturn]] void panic(const char* message);
+// Counts hypercalls: nothing reached the host between two equal readings.
+uint64_t hypercall_epoch();
 
 }  // namespace burrow::kernel
 

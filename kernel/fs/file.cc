@@ -1,6 +1,8 @@
 // Open file descriptions: creation, sharing, closing.
 #include "fs/file.h"
 
+#include "fs/stat.h"
+
 #include "fs/pipe.h"
 #include "hypercall.h"
 #include "lib/heap.h"
@@ -37,6 +39,25 @@ File* file_new(FileKind kind, uint32_t flags, const char* path) {
     return nullptr;
   }
   return f;
+}
+
+namespace {
+constinit const File* g_open_stat_file = nullptr;
+constinit uint64_t g_open_stat_epoch = 0;
+constinit Stat g_open_stat = {};
+}  // namespace
+
+void remember_open_stat(const File* f, const Stat& st) {
+  g_open_stat_file = f;
+  g_open_stat_epoch = hypercall_epoch();
+  g_open_stat = st;
+}
+
+bool recall_open_stat(const File* f, Stat* out) {
+  if (f != g_open_stat_file || hypercall_epoch() != g_open_stat_epoch) return false;
+  *out = g_open_stat;
+  g_open_stat_file = nullptr;  // once: a later fstat asks the host again
+  return true;
 }
 
 void file_get(File* f) { ++f->refs; }

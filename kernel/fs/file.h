@@ -49,6 +49,14 @@ void file_get(File* f);
 // Drops a reference; the last one closes the host handle or pipe end.
 void file_put(File* f);
 
+// The status an open of `f` just brought back (abi Hypercall::kOpen), for the fstat
+// programs make right after: valid only while no hypercall has been made since, so
+// nothing can have changed the file through the monitor. One slot: only the latest
+// open can qualify anyway.
+struct Stat;
+void remember_open_stat(const File* f, const Stat& st);
+bool recall_open_stat(const File* f, Stat* out);
+
 // Synthetic contents: append (false when out of memory), generate if not yet
 // done (-ENOMEM), and read at an offset.
 bool file_append(File* f, const char* bytes, uint64_t n);

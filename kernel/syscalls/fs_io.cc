@@ -4,6 +4,7 @@
 #include "boot.h"
 #include "fs/fdtable.h"
 #include "fs/file.h"
+#include "fs/stat.h"
 #include "fs/pipe.h"
 #include "fs/special.h"
 #include "hypercall.h"
@@ -417,6 +418,8 @@ int64_t sys_fstat(int fd, uint64_t statbuf) {
   // SAFETY: prepare() checked the buffer.
   int64_t r = fs::fstat_special(f, reinterpret_cast<void*>(statbuf));
   if (r != 0) return r < 0 ? r : 0;
+  fs::Stat st;
+  if (fs::recall_open_stat(f, &st)) return UserPtr<fs::Stat>(statbuf).write(st) ? 0 : -EFAULT;
   return hypercall(Hypercall::kFstat, f->handle, statbuf);
 }
 

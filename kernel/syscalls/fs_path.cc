@@ -66,6 +66,7 @@ int64_t fstat_fd(int fd, fs::Stat* st) {
   if (!f) return -EBADF;
   int64_t r = fs::fstat_special(f, st);
   if (r != 0) return r < 0 ? r : 0;
+  if (fs::recall_open_stat(f, st)) return 0;
   return hypercall(Hypercall::kFstat, f->handle, va(st));
 }
 
@@ -104,7 +105,9 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
     if ((flags & 3) != 0 && !(flags & kPath) && strcmp_eq(p.path, boot_info().exe_path)) return -ETXTBSY;
     // For a directory the monitor overwrites the path with its canonical form,
     // which is what later dirfd-relative lookups and getcwd must start from.
-    int64_t h = hypercall(Hypercall::kOpen, va(p.path), p.length, flags & ~kCloexec, mode, va(p.path));
+    static constinit fs::Stat opened_stat = {};
+    int64_t h = hypercall(Hypercall::kOpen, va(p.path), p.length, flags & ~kCloexec, mode, va(p.path),
+                          va(&opened_stat));
     if (h < 0) return h;
     f = fs::file_new(FileKind::kHost, status, p.path);
     if (!f) {
@@ -114,6 +117,7 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
     f->handle = static_cast<uint64_t>(h) & 0xFFFFFFFF;
     f->is_dir = (static_cast<uint64_t>(h) >> 32) & 1;
     f->is_regular = (static_cast<uint64_t>(h) >> 33) & 1;
+    if ((static_cast<uint64_t>(h) >> 34) & 1) fs::remember_open_stat(f, opened_stat);
   }
   return fs::fd_install(f, flags & kCloexec);
 }

@@ -71,7 +71,8 @@ bool FileService::put_canonical(uint64_t buf, const std::string& path) {
   return put(buf, path.c_str(), path.size() + 1);
 }
 
-int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical) {
+int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical,
+                          uint64_t stat_buf) {
   auto p = guest_path(path, len);
   if (!p) return len >= PATH_MAX ? -ENAMETOOLONG : -EFAULT;
   if (*p == "/dev/tty") {
@@ -84,13 +85,24 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
   int64_t r = sandbox_.open(*p, static_cast<int>(flags), static_cast<mode_t>(mode & 07777), &opened);
   if (r < 0) return r;
   struct stat st {};
-  bool is_dir = ::fstat(opened.host_fd, &st) == 0 && S_ISDIR(st.st_mode);
+  bool have_stat = ::fstat(opened.host_fd, &st) == 0;
+  bool is_dir = have_stat && S_ISDIR(st.st_mode);
   if (is_dir && canonical && !put_canonical(canonical, fs::real_path(sandbox_, *p))) {
     ::close(opened.host_fd);
     return -EFAULT;
   }
+  // The status goes back with the handle: the fstat programs do right after an open
+  // then costs no exit (the guest uses it only if nothing else reached the monitor
+  // in between).
+  if (have_stat && stat_buf && !put(stat_buf, &st, sizeof(st))) {
+    ::close(opened.host_fd);
+    return -EFAULT;
+  }
   int64_t h = install(opened.host_fd, opened.read_only_mount, is_dir);
-  return h >= 0 && S_ISREG(st.st_mode) ? h | (int64_t{1} << 33) : h;
+  if (h < 0) return h;
+  if (S_ISREG(st.st_mode)) h |= int64_t{1} << 33;
+  if (have_stat && stat_buf) h |= int64_t{1} << 34;
+  return h;
 }
 
 int64_t FileService::close(uint64_t handle) {

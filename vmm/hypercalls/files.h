@@ -21,7 +21,7 @@ class FileService {
   FileService(const FileService&) = delete;
   ~FileService();
 
-  int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical);
+  int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical, uint64_t stat_buf = 0);
   int64_t close(uint64_t handle);
   int64_t read(uint64_t handle, uint64_t buf, uint64_t len);
   int64_t write(uint64_t handle, uint64_t buf, uint64_t len);

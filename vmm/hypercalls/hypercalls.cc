@@ -84,7 +84,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       result = files_.read(a[0], a[1], a[2]);
       break;
     case Hypercall::kOpen:
-      result = files_.open(a[0], a[1], a[2], a[3], a[4]);
+      result = files_.open(a[0], a[1], a[2], a[3], a[4], a[5]);
       break;
     case Hypercall::kClose:
       result = files_.close(a[0]);

@@ -48,8 +48,9 @@ enum class Hypercall : uint64_t {
   // args: handle → the host file's status flags (fcntl F_GETFL) or -errno.
   kGetFileFlags = 15,
   // args: guest path, path length, open flags, mode, canonical-path buffer →
-  // new handle, with bit 32 set when it is a directory and bit 33 when it is a
-  // regular file, or -errno. The path is
+  // new handle, with bit 32 set when it is a directory, bit 33 when it is a
+  // regular file, and bit 34 when the sixth argument, a guest virtual struct stat
+  // (0: none), was filled with the file's status at the open; or -errno. The path is
   // absolute and normalized (the guest resolves cwd and dirfds). For a directory
   // the monitor writes its canonical path (symlinks resolved, NUL-terminated, at
   // most kPathMax bytes) into the buffer when it is not 0. "/dev/tty" is the
