@@ -45,18 +45,22 @@ namespace {
 constinit const File* g_open_stat_file = nullptr;
 constinit uint64_t g_open_stat_epoch = 0;
 constinit Stat g_open_stat = {};
+constinit bool g_open_stat_unused = false;
 }  // namespace
 
 void remember_open_stat(const File* f, const Stat& st) {
   g_open_stat_file = f;
   g_open_stat_epoch = hypercall_epoch();
   g_open_stat = st;
+  g_open_stat_unused = true;
 }
 
+bool just_opened(const File* f) { return f == g_open_stat_file && hypercall_epoch() == g_open_stat_epoch; }
+
 bool recall_open_stat(const File* f, Stat* out) {
-  if (f != g_open_stat_file || hypercall_epoch() != g_open_stat_epoch) return false;
+  if (!just_opened(f) || !g_open_stat_unused) return false;
   *out = g_open_stat;
-  g_open_stat_file = nullptr;  // once: a later fstat asks the host again
+  g_open_stat_unused = false;  // once: a later fstat asks the host again
   return true;
 }
 

@@ -56,6 +56,9 @@ void file_put(File* f);
 struct Stat;
 void remember_open_stat(const File* f, const Stat& st);
 bool recall_open_stat(const File* f, Stat* out);
+// Whether `f` is that latest open, with nothing sent to the monitor since: its
+// position is still 0.
+bool just_opened(const File* f);
 
 // Synthetic contents: append (false when out of memory), generate if not yet
 // done (-ENOMEM), and read at an offset.

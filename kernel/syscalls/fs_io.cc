@@ -188,8 +188,14 @@ int64_t sys_lseek(int fd, int64_t offset, int whence) {
   File* f = fs::fd_get(fd);
   if (!f) return -EBADF;
   switch (f->kind) {
-    case FileKind::kHost:
+    case FileKind::kHost: {
+      // "Where am I?" right after the open: at the start (a new description).
+      // (A regular file: a pipe or terminal says ESPIPE, an O_PATH descriptor EBADF.)
+      constexpr uint32_t kOPath = 010000000;
+      if (offset == 0 && whence == 1 /* SEEK_CUR */ && f->is_regular && !(f->flags & kOPath) && fs::just_opened(f))
+        return 0;
       return hypercall(Hypercall::kSeek, f->handle, static_cast<uint64_t>(offset), static_cast<uint64_t>(whence));
+    }
     case FileKind::kPipe:
     case FileKind::kSocket:
       return -ESPIPE;
