@@ -802,6 +802,16 @@ TEST(Rewriter, CacheRefusesADirectoryOthersMayWrite) {
   }
   EXPECT_EQ(std::filesystem::status(fresh).permissions(), std::filesystem::perms::owner_all);
   EXPECT_FALSE(std::filesystem::is_empty(fresh));
+  // A private directory under one others may write (and rename in) is refused too.
+  const auto under_open = dir.path / "open" / "cache";
+  std::filesystem::create_directories(under_open);
+  std::filesystem::permissions(dir.path / "open", std::filesystem::perms::all);  // 0777, not sticky
+  std::filesystem::permissions(under_open, std::filesystem::perms::owner_all);
+  {
+    AnalysisCache cache(under_open);
+    ASSERT_TRUE(cache.get(elf).ok());
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(under_open));
 }
 
 // ---- Real binaries ----

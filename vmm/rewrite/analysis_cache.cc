@@ -195,6 +195,17 @@ bool AnalysisCache::private_dir() {
   struct stat st;
   dir_ok_ = ::lstat(dir_.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
             (st.st_mode & 022) == 0;
+  // Nobody else may rename anything on the way there either (as ssh checks its
+  // files' directories): every ancestor belongs to root or this user and is not
+  // writable by others, unless it is sticky (/tmp), where they cannot rename ours.
+  std::filesystem::path ancestor;
+  for (const auto& part : dir_.parent_path()) {
+    ancestor /= part;
+    struct stat a;
+    bool owner_ok = ::stat(ancestor.c_str(), &a) == 0 && (a.st_uid == 0 || a.st_uid == ::geteuid());
+    bool write_ok = (a.st_mode & 022) == 0 || (a.st_mode & S_ISVTX);
+    dir_ok_ = dir_ok_ && owner_ok && write_ok;
+  }
   if (!dir_ok_) dir_.clear();
   return dir_ok_;
 }
