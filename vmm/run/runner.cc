@@ -93,19 +93,18 @@ struct ProgramFile {
   UniqueFd fd;  // the very file read, from which the guest reads untouched pages
 };
 
-Error file_error(const std::string& name, ExitCode code, const std::string& what) {
-  return make_error(code, fmt::format("{}: {}", name, what));
+// `sys_errno`: what execve says for the same failure (0: not a system call's).
+Error file_error(const std::string& name, ExitCode code, const std::string& what, int sys_errno = 0) {
+  Error e = make_error(code, fmt::format("{}: {}", name, what));
+  e.sys_errno = sys_errno;
+  return e;
 }
 
 // Finds the program inside the VM's file system as execvp would (a PATH search
 // when the name has no slash) and reads it whole.
 Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& name, const std::string& cwd,
                                  const std::string& search_path, uint64_t limit) {
-  auto with_errno = [](Error e, int err) {
-    e.sys_errno = err;
-    return e;
-  };
-  if (name.empty()) return with_errno(file_error("''", ExitCode::kNotFound, "No such file or directory"), ENOENT);
+  if (name.empty()) return file_error("''", ExitCode::kNotFound, "No such file or directory", ENOENT);
   std::string path;
   if (name.find('/') != std::string::npos) {
     path = fs::normalize(cwd, name);
@@ -122,21 +121,20 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
       }
       pos = end + 1;
     }
-    if (path.empty()) return with_errno(file_error(name, ExitCode::kNotFound, "executable file not found in $PATH"), ENOENT);
+    if (path.empty()) return file_error(name, ExitCode::kNotFound, "executable file not found in $PATH", ENOENT);
   }
   fs::Opened opened;
   if (int64_t r = sandbox.open(path, O_RDONLY, 0, &opened); r < 0) {
     int e = static_cast<int>(-r);
-    return with_errno(file_error(name, e == ENOENT || e == ENOTDIR ? ExitCode::kNotFound : ExitCode::kCannotExecute,
-                                 std::strerror(e)),
-                      e);
+    return file_error(name, e == ENOENT || e == ENOTDIR ? ExitCode::kNotFound : ExitCode::kCannotExecute,
+                      std::strerror(e), e);
   }
   int fd = opened.host_fd;
   struct stat st {};
   ::fstat(fd, &st);
   auto fail = [&](ExitCode code, const std::string& what, int err = EACCES) {
     ::close(fd);
-    return with_errno(file_error(name, code, what), err);
+    return file_error(name, code, what, err);
   };
   if (S_ISDIR(st.st_mode)) return fail(ExitCode::kCannotExecute, "Is a directory");
   if (!S_ISREG(st.st_mode)) return fail(ExitCode::kCannotExecute, "Permission denied (not a regular file)");
@@ -427,26 +425,22 @@ constexpr int kMaxScriptDepth = 4;
 
 Result<LoadedProgram> load_program(const fs::Sandbox& sandbox, std::string name, std::vector<std::string> argv,
                                    const std::string& cwd, const std::string& search_path, uint64_t limit) {
-  auto with_errno = [](Error e, int err) {
-    e.sys_errno = err;
-    return e;
-  };
   std::string shown = name;  // the name the user gave, for messages
   for (int depth = 0;; ++depth) {
     auto file = read_program(sandbox, name, cwd, search_path, limit);
     if (!file && depth > 0)
-      return with_errno(file_error(shown, file.error().code, "cannot run its interpreter " + file.error().message),
+      return file_error(shown, file.error().code, "cannot run its interpreter " + file.error().message,
                         file.error().sys_errno);
     if (!file) return file.error();
     const auto& b = file->bytes;
     if (b.size() >= 2 && b[0] == '#' && b[1] == '!') {
       if (depth == kMaxScriptDepth)
-        return with_errno(file_error(shown, ExitCode::kCannotExecute, "too many levels of #! interpreters"), ELOOP);
+        return file_error(shown, ExitCode::kCannotExecute, "too many levels of #! interpreters", ELOOP);
       size_t n = std::min(b.size(), kShebangMax);
       std::string line(b.begin() + 2, b.begin() + static_cast<std::ptrdiff_t>(n));
       size_t eol = line.find('\n');
       if (eol == std::string::npos && b.size() > kShebangMax)
-        return with_errno(file_error(shown, ExitCode::kCannotExecute, "its #! line is too long"), ENOEXEC);
+        return file_error(shown, ExitCode::kCannotExecute, "its #! line is too long", ENOEXEC);
       line = line.substr(0, eol);
       auto blank = [](char c) { return c == ' ' || c == '\t'; };
       while (!line.empty() && blank(line.back())) line.pop_back();
@@ -458,7 +452,7 @@ Result<LoadedProgram> load_program(const fs::Sandbox& sandbox, std::string name,
       while (end < line.size() && blank(line[end])) ++end;
       std::string arg = line.substr(end);
       if (interp.empty())
-        return with_errno(file_error(shown, ExitCode::kCannotExecute, "its #! line names no interpreter"), ENOEXEC);
+        return file_error(shown, ExitCode::kCannotExecute, "its #! line names no interpreter", ENOEXEC);
       // argv becomes: interpreter [arg] script-path original-argv[1..]
       std::vector<std::string> next{interp};
       if (!arg.empty()) next.push_back(arg);
@@ -469,7 +463,7 @@ Result<LoadedProgram> load_program(const fs::Sandbox& sandbox, std::string name,
       continue;
     }
     auto elf = loader::parse_elf(file->bytes);
-    if (!elf) return with_errno(file_error(shown, elf.error().code, elf.error().message), ENOEXEC);
+    if (!elf) return file_error(shown, elf.error().code, elf.error().message, ENOEXEC);
     LoadedProgram out{std::move(*file), std::move(*elf), std::nullopt, std::nullopt, std::move(argv)};
     // A dynamically linked program: its interpreter comes from the VM's file system.
     if (out.elf.interp) {
@@ -477,15 +471,14 @@ Result<LoadedProgram> load_program(const fs::Sandbox& sandbox, std::string name,
       if (!f) {
         // What execve says when the interpreter is missing (bash: "required file not found").
         // f's message already names the interpreter: "cannot run its interpreter X: why".
-        return with_errno(file_error(shown, f.error().code, "cannot run its interpreter " + f.error().message),
+        return file_error(shown, f.error().code, "cannot run its interpreter " + f.error().message,
                           f.error().sys_errno ? f.error().sys_errno : ENOENT);
       }
       auto ie = loader::parse_elf(f->bytes);
-      if (!ie) return with_errno(file_error(*out.elf.interp, ie.error().code, ie.error().message), ELIBBAD);
+      if (!ie) return file_error(*out.elf.interp, ie.error().code, ie.error().message, ELIBBAD);
       if (ie->interp || ie->type != ET_DYN)
-        return with_errno(file_error(shown, ExitCode::kCannotExecute,
-                                     fmt::format("its interpreter {} is not a shared object", *out.elf.interp)),
-                          ELIBBAD);
+        return file_error(shown, ExitCode::kCannotExecute,
+                          fmt::format("its interpreter {} is not a shared object", *out.elf.interp), ELIBBAD);
       out.interp_file = std::move(*f);
       out.interp_elf = std::move(*ie);
     }
