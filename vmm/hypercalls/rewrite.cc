@@ -1,6 +1,5 @@
 #include "hypercalls/rewrite.h"
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,10 +22,6 @@ bool user_range(uint64_t start, uint64_t len) {
 
 }  // namespace
 
-RewriteService::Loaded::~Loaded() {
-  if (!bytes.empty()) ::munmap(const_cast<uint8_t*>(bytes.data()), bytes.size());
-}
-
 const RewriteService::Loaded* RewriteService::load(int fd) {
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
@@ -36,12 +31,8 @@ const RewriteService::Loaded* RewriteService::load(int fd) {
   auto key = std::make_tuple(id.dev, id.ino, id.size, id.mtime_ns);
   if (auto it = loaded_.find(key); it != loaded_.end()) return it->second.analysis ? &it->second : nullptr;
   Loaded& l = loaded_[key];
-  // NOTE: a file truncated by someone else while mapped would raise SIGBUS in the
-  // monitor; the guest's own files cannot shrink under it without the host's help,
-  // and executable files being rewritten on the host mid-run is not supported.
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-  if (p == MAP_FAILED) return nullptr;
-  l.bytes = {static_cast<const uint8_t*>(p), static_cast<size_t>(st.st_size)};
+  l.bytes = fs::MappedFile::map(fd, static_cast<size_t>(st.st_size));
+  if (l.bytes.empty()) return nullptr;
   // A file `burrow rewrite` made is rewritten already.
   if (rewrite::is_rewritten(l.bytes)) return nullptr;
   auto analysis = cache_.get(l.bytes, &id);

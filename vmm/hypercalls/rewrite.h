@@ -13,6 +13,7 @@
 #include <span>
 #include <tuple>
 
+#include "fs/mapped_file.h"
 #include "hypercalls/files.h"
 #include "memory/guest_memory.h"
 #include "rewrite/analysis_cache.h"
@@ -52,12 +53,8 @@ class RewriteService {
   rewrite::AnalysisCache& cache() { return cache_; }
 
  private:
-  // A file's bytes, mapped read-only from the host's page cache (not copied).
   struct Loaded {
-    Loaded() = default;
-    Loaded(const Loaded&) = delete;
-    ~Loaded();
-    std::span<const uint8_t> bytes;
+    fs::MappedFile bytes;
     std::shared_ptr<const rewrite::Analysis> analysis;
   };
   const Loaded* load(int fd);

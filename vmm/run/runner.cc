@@ -6,7 +6,6 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,7 +16,6 @@
 #include <cstring>
 #include <map>
 #include <span>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -31,9 +29,11 @@
 #include "kvm/kvm.h"
 #include "loader/elf.h"
 #include "memory/guest_memory.h"
+#include "fs/mapped_file.h"
 #include "fs/mounts.h"
 #include "fs/realpath.h"
 #include "fs/sandbox.h"
+#include "fs/unique_fd.h"
 #include "run/address_space.h"
 
 extern "C" const uint8_t burrow_kernel_image[];
@@ -43,54 +43,11 @@ extern char** environ;
 namespace burrow::run {
 namespace {
 
-// An open file descriptor, closed with its owner.
-struct UniqueFd {
-  int fd = -1;
-  UniqueFd() = default;
-  explicit UniqueFd(int f) : fd(f) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      if (fd >= 0) ::close(fd);
-      fd = std::exchange(o.fd, -1);
-    }
-    return *this;
-  }
-  ~UniqueFd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-// A file's bytes mapped read-only from the host's page cache: nothing is copied,
-// and the pages the monitor never looks at are never read. (Truncation of the file
-// on the host while it is mapped raises SIGBUS, which main() reports and stops.)
-struct MappedBytes {
-  std::span<const uint8_t> span;
-  MappedBytes() = default;
-  MappedBytes(MappedBytes&& o) noexcept : span(std::exchange(o.span, {})) {}
-  MappedBytes& operator=(MappedBytes&& o) noexcept {
-    if (this != &o) {
-      unmap();
-      span = std::exchange(o.span, {});
-    }
-    return *this;
-  }
-  ~MappedBytes() { unmap(); }
-  void unmap() {
-    if (!span.empty()) ::munmap(const_cast<uint8_t*>(span.data()), span.size());
-    span = {};
-  }
-  size_t size() const { return span.size(); }
-  const uint8_t& operator[](size_t i) const { return span[i]; }
-  auto begin() const { return span.begin(); }
-  operator std::span<const uint8_t>() const { return span; }
-};
-
 struct ProgramFile {
   std::string host_path;
-  MappedBytes bytes;
+  fs::MappedFile bytes;
   rewrite::FileIdentity identity;  // for the rewriter's cache
-  UniqueFd fd;  // the very file read, from which the guest reads untouched pages
+  fs::UniqueFd fd;  // the very file read, from which the guest reads untouched pages
 };
 
 // `sys_errno`: what execve says for the same failure (0: not a system call's).
@@ -144,12 +101,9 @@ Result<ProgramFile> read_program(const fs::Sandbox& sandbox, const std::string& 
                 ENOMEM);
   ProgramFile out;
   out.identity = rewrite::identity_of(st);
-  if (st.st_size > 0) {
-    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) return fail(ExitCode::kCannotExecute, std::strerror(errno), errno);
-    out.bytes.span = {static_cast<const uint8_t*>(p), static_cast<size_t>(st.st_size)};
-  }
-  out.fd = UniqueFd(fd);
+  out.bytes = fs::MappedFile::map(fd, static_cast<size_t>(st.st_size));
+  if (st.st_size > 0 && out.bytes.empty()) return fail(ExitCode::kCannotExecute, std::strerror(errno), errno);
+  out.fd = fs::UniqueFd(fd);
   out.host_path = fs::real_path(sandbox, path);
   return out;
 }
@@ -640,7 +594,7 @@ Result<int> run(const RunOptions& options) {
     spec.envp = envp;
     // The guest reads the images' untouched pages from the files the monitor parsed.
     auto adopt = [&](const ProgramFile& f) -> uint64_t {
-      int copy = ::fcntl(f.fd.fd, F_DUPFD_CLOEXEC, 3);
+      int copy = ::fcntl(f.fd.get(), F_DUPFD_CLOEXEC, 3);
       if (copy < 0) return abi::kNoHandle;
       int64_t h = files.adopt(copy);
       return h < 0 ? abi::kNoHandle : static_cast<uint64_t>(h);
