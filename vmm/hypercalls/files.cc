@@ -211,17 +211,16 @@ std::optional<std::vector<abi::FileFill>> FileService::runs(uint64_t fills, uint
   return out;
 }
 
-int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count) {
+int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count, std::pair<uint64_t, uint64_t>* span) {
   Handle* h = get(handle);
   if (!h) return -EBADF;
   auto checked = runs(fills, count);
   if (!checked) return -EINVAL;
   if (checked->empty()) return -EFAULT;
   int64_t total = 0;
-  last_fill_span_ = {~0ull, 0};
+  if (span) *span = {~0ull, 0};
   for (const auto& r : *checked) {
-    last_fill_span_.first = std::min(last_fill_span_.first, r.offset);
-    last_fill_span_.second = std::max(last_fill_span_.second, r.offset + r.len);
+    if (span) *span = {std::min(span->first, r.offset), std::max(span->second, r.offset + r.len)};
     // SAFETY: [phys, phys+len) was checked to lie inside guest memory.
     uint8_t* dst = mem_.at(r.phys, r.len);
     uint64_t done = 0;

@@ -34,9 +34,8 @@ class FileService {
   int64_t get_flags(uint64_t handle);
   int64_t file_op(const uint64_t* args);  // FileOp, handle, a, b, c, d
   int64_t path_op(const uint64_t* args);  // PathOp, path, len, path2, len2, a, b, c
-  int64_t fill(uint64_t handle, uint64_t fills, uint64_t count);
-  // The file offsets the last successful fill covered: [first, second).
-  std::pair<uint64_t, uint64_t> last_fill_span() const { return last_fill_span_; }
+  // `span`, when given, receives the file offsets the runs cover: [first, second).
+  int64_t fill(uint64_t handle, uint64_t fills, uint64_t count, std::pair<uint64_t, uint64_t>* span = nullptr);
   int64_t write_back(uint64_t handle, uint64_t fills, uint64_t count);
 
   // A read-only handle for a file the monitor opened (the program's image); takes
@@ -74,7 +73,6 @@ class FileService {
   fs::Sandbox& sandbox_;
   std::vector<Handle> handles_;
   std::vector<iovec> iov_;
-  std::pair<uint64_t, uint64_t> last_fill_span_{0, 0};
 };
 
 }  // namespace burrow::hypercalls

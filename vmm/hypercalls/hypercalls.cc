@@ -108,10 +108,12 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     case Hypercall::kPathOp:
       result = files_.path_op(a);
       break;
-    case Hypercall::kFillFromFile:
-      result = files_.fill(a[0], a[1], a[2]);
-      if (result > 0 && rewriter_) rewriter_->on_fill(a[0], a[3], files_.last_fill_span());
+    case Hypercall::kFillFromFile: {
+      std::pair<uint64_t, uint64_t> span;
+      result = files_.fill(a[0], a[1], a[2], &span);
+      if (result > 0 && rewriter_) rewriter_->on_fill(a[0], a[3], span);
       break;
+    }
     case Hypercall::kWriteToFile:
       result = files_.write_back(a[0], a[1], a[2]);
       break;
