@@ -38,14 +38,6 @@ bool clock_now(int clock, int64_t* ns) {
   }
 }
 
-// Sleeps until the monotonic clock reaches `deadline` (ns). With one thread nothing
-// can wake the program early: no signal is delivered to handlers yet.
-int64_t sleep_until(int64_t deadline) {
-  int64_t now = monotonic_ns();
-  if (deadline > now) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(deadline - now));
-  return 0;
-}
-
 // A struct timespec from the program: -EFAULT, -EINVAL (out of range) or 0.
 int64_t read_timespec(uint64_t addr, int64_t* ns) {
   int64_t ts[2];
@@ -58,15 +50,10 @@ int64_t read_timespec(uint64_t addr, int64_t* ns) {
 
 }  // namespace
 
-int64_t sys_nanosleep(uint64_t req, uint64_t rem) {
-  (void)rem;  // written only when a signal interrupts the sleep, which none can yet
-  int64_t ns;
-  if (int64_t r = read_timespec(req, &ns); r < 0) return r;
-  int64_t now = monotonic_ns();
-  return sleep_until(ns > INT64_MAX - now ? INT64_MAX : now + ns);
-}
-
+// With one thread nothing can wake the program early (no signal reaches a handler
+// yet), so `rem` is never written and the monitor simply sleeps that long.
 int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem) {
+  (void)rem;
   constexpr int kTimerAbstime = 1;
   if (clock == kClockThreadCputime) return -EINVAL;
   int64_t now;
@@ -76,11 +63,12 @@ int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem) {
   // ABI: clock_nanosleep returns the error number itself, not -1 and errno; the
   // C library turns our -errno into that.
   int64_t relative = (flags & kTimerAbstime) ? ns - now : ns;
-  if (relative <= 0) return 0;
-  (void)rem;
-  int64_t mono = monotonic_ns();
-  return sleep_until(relative > INT64_MAX - mono ? INT64_MAX : mono + relative);
+  if (relative > 0) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(relative));
+  return 0;
 }
+
+// Linux measures nanosleep on CLOCK_MONOTONIC.
+int64_t sys_nanosleep(uint64_t req, uint64_t rem) { return sys_clock_nanosleep(kClockMonotonic, 0, req, rem); }
 
 int64_t sys_clock_gettime(int clock, UserPtr<int64_t> ts) {
   int64_t ns;
