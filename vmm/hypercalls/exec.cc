@@ -2,7 +2,6 @@
 // here; the runner then loads the program (or says why not) and, on success, builds
 // the new VM image in place of the old one.
 #include <cerrno>
-#include <cstring>
 
 #include "burrow/abi/boot_info.h"
 #include "hypercalls/hypercalls.h"
@@ -18,28 +17,6 @@ constexpr uint32_t kMaxFileKind = 6;  // the kernel's fs::FileKind values are 0.
 
 }  // namespace
 
-// A NUL-terminated guest string of at most `max` bytes: nullopt with errno set to
-// EFAULT (unreadable) or E2BIG (longer).
-std::optional<std::string> Handler::c_string(uint64_t va, size_t max) {
-  std::string out;
-  errno = EFAULT;
-  char chunk[256];
-  while (out.size() < max) {
-    // Read up to the end of the page so an unmapped next page is not touched.
-    size_t n = std::min<size_t>(sizeof(chunk), abi::kPageSize - (va & (abi::kPageSize - 1)));
-    if (!memory::read_virtual(mem_, cr3_, va, chunk, n)) return std::nullopt;
-    const char* nul = static_cast<const char*>(std::memchr(chunk, '\0', n));
-    out.append(chunk, nul ? static_cast<size_t>(nul - chunk) : n);
-    if (nul) {
-      if (out.size() <= max) return out;
-      break;
-    }
-    va += n;
-  }
-  errno = E2BIG;
-  return std::nullopt;
-}
-
 int64_t Handler::exec(uint64_t request, Outcome* outcome) {
   abi::ExecRequest r;
   if (!memory::read_virtual(mem_, cr3_, request, &r, sizeof(r))) return -EFAULT;
@@ -53,8 +30,10 @@ int64_t Handler::exec(uint64_t request, Outcome* outcome) {
   if (plan.path[0] != '/' || plan.cwd[0] != '/' || plan.path.find('\0') != std::string::npos ||
       plan.cwd.find('\0') != std::string::npos)
     return -EINVAL;
-  auto execfn = c_string(r.execfn, abi::kPathMax);
-  if (!execfn) return errno == E2BIG ? -ENAMETOOLONG : -EFAULT;
+  GuestMemoryReader reader(mem_, cr3_);
+  auto execfn = trace::read_cstring(reader, r.execfn, abi::kPathMax);
+  if (!execfn) return -EFAULT;
+  if (execfn->size() > abi::kPathMax) return -ENAMETOOLONG;
   plan.execfn = *execfn;
 
   // argv and envp: NULL-terminated pointer arrays, as execve(2) reads them.
@@ -64,8 +43,9 @@ int64_t Handler::exec(uint64_t request, Outcome* outcome) {
       uint64_t ptr;
       if (!memory::read_virtual(mem_, cr3_, array + 8 * i, &ptr, 8)) return -EFAULT;
       if (!ptr) break;
-      auto s = c_string(ptr, kMaxArgStrlen);
-      if (!s) return -errno;
+      auto s = trace::read_cstring(reader, ptr, kMaxArgStrlen);
+      if (!s) return -EFAULT;
+      if (s->size() > kMaxArgStrlen) return -E2BIG;
       total += s->size() + 1 + 8;
       if (total > kMaxArgBytes) return -E2BIG;
       out->push_back(std::move(*s));

@@ -27,16 +27,6 @@ using abi::Hypercall;
 
 constexpr uint64_t kChunk = 1 << 16;
 
-class GuestMemoryReader : public trace::GuestReader {
- public:
-  GuestMemoryReader(const memory::GuestMemory& mem, uint64_t cr3) : mem_(mem), cr3_(cr3) {}
-  bool read(uint64_t va, void* dst, size_t len) override { return memory::read_virtual(mem_, cr3_, va, dst, len); }
-
- private:
-  const memory::GuestMemory& mem_;
-  uint64_t cr3_;
-};
-
 void say(const std::string& line) {
   std::string s = "burrow: " + line + "\n";
   (void)!::write(STDERR_FILENO, s.data(), s.size());

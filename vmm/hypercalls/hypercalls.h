@@ -15,6 +15,7 @@
 #include "hypercalls/rewrite.h"
 #include "memory/guest_memory.h"
 #include "run/options.h"
+#include "trace/strace.h"
 
 namespace burrow::hypercalls {
 
@@ -23,6 +24,17 @@ struct Stats {
   uint64_t hypercalls[64] = {};
   // What the guest reported at exit (kStat), by abi::StatId; only shown, never trusted.
   uint64_t guest[8] = {};
+};
+
+// The guest's virtual memory through its page tables, for the tracer's readers.
+class GuestMemoryReader : public trace::GuestReader {
+ public:
+  GuestMemoryReader(const memory::GuestMemory& mem, uint64_t cr3) : mem_(mem), cr3_(cr3) {}
+  bool read(uint64_t va, void* dst, size_t len) override { return memory::read_virtual(mem_, cr3_, va, dst, len); }
+
+ private:
+  const memory::GuestMemory& mem_;
+  uint64_t cr3_;
 };
 
 // What the run loop does after a hypercall.
@@ -68,7 +80,6 @@ class Handler {
   Outcome fatal_signal(const uint64_t* args);
   Outcome kernel_fault(uint64_t frame_va);
   int64_t exec(uint64_t request, Outcome* outcome);
-  std::optional<std::string> c_string(uint64_t va, size_t max);
 
   const memory::GuestMemory& mem_;
   uint64_t cr3_;

@@ -496,24 +496,7 @@ class Memory {
     return value;
   }
 
-  // A NUL-terminated string of up to max + 1 bytes (so that the caller can tell it
-  // was cut), without the NUL. Read a page at a time: a string that ends just before
-  // an unmapped page is still readable.
-  std::optional<std::string> cstr(uint64_t va, size_t max) {
-    std::string s;
-    char page[kPageSize];
-    while (s.size() <= max) {
-      const size_t want = std::min<size_t>(kPageSize - va % kPageSize, max + 1 - s.size());
-      if (!reader_.read(va, page, want)) return std::nullopt;
-      if (const void* nul = std::memchr(page, 0, want)) {
-        s.append(page, static_cast<const char*>(nul) - page);
-        return s;
-      }
-      s.append(page, want);
-      va += want;
-    }
-    return s;
-  }
+  std::optional<std::string> cstr(uint64_t va, size_t max) { return read_cstring(reader_, va, max); }
 
  private:
   GuestReader& reader_;
@@ -1086,6 +1069,22 @@ const char* syscall_name(uint64_t nr) { return nr < kSyscalls.size() ? kSyscalls
 
 std::string format_syscall(uint64_t nr, const uint64_t args[6], int64_t ret, GuestReader& mem) {
   return Call(nr, args, ret, mem).line();
+}
+
+std::optional<std::string> read_cstring(GuestReader& mem, uint64_t va, size_t max) {
+  std::string s;
+  char page[kPageSize];
+  while (s.size() <= max) {
+    const size_t want = std::min<size_t>(kPageSize - va % kPageSize, max + 1 - s.size());
+    if (!mem.read(va, page, want)) return std::nullopt;
+    if (const void* nul = std::memchr(page, 0, want)) {
+      s.append(page, static_cast<const char*>(nul) - page);
+      return s;
+    }
+    s.append(page, want);
+    va += want;
+  }
+  return s;
 }
 
 }  // namespace burrow::trace

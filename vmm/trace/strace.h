@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace burrow::trace {
@@ -15,6 +16,11 @@ class GuestReader {
   // Copies len bytes of guest virtual memory; false if any byte is unmapped.
   virtual bool read(uint64_t va, void* dst, size_t len) = 0;
 };
+
+// A NUL-terminated string of up to max + 1 bytes (so that the caller can tell it
+// was cut), without the NUL; nullopt if unreadable. Reads a page at a time: a
+// string that ends just before an unmapped page is still readable.
+std::optional<std::string> read_cstring(GuestReader& mem, uint64_t va, size_t max);
 
 // The syscall's name, or nullptr for a number not in the list.
 const char* syscall_name(uint64_t nr);
