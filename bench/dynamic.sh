@@ -30,17 +30,11 @@ PY_N=${PY_N:-3000000}
 PYTHON=${PYTHON:-/usr/bin/python3}
 SQLITE=${SQLITE:-/usr/bin/sqlite3}
 
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "dynamic.sh: /dev/kvm is not usable by $(id -un)" >&2; exit 1; }
+source "$repo/bench/lib.sh"
+bench_prepare
 for tool in "$PYTHON" "$SQLITE"; do
   [ -x "$tool" ] || { echo "dynamic.sh: $tool is not installed (apt-get install python3 sqlite3)" >&2; exit 1; }
 done
-if [ ! -x "$build/burrow" ]; then
-  echo "dynamic.sh: building Burrow in $build" >&2
-  cmake -S "$repo" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-burrow=$build/burrow
-out=$build/bench
-mkdir -p "$out"
 gcc -O2 -Wall -Wextra -o "$out/timeit" "$repo/bench/timeit.c"
 # Dynamically linked, as Debian's binaries are; -fno-builtin keeps every call a
 # call into libc.so.6 (through the IFUNC-resolved PLT entry).
@@ -53,14 +47,6 @@ workload=$repo/bench/dynamic/sqlite_workload.sql
 work=$(mktemp -d "$PWD/.burrow-dynbench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# field NAME FILE: the values of NAME= in FILE, one per line.
-field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" "$2"; }
-# median: of the numbers on stdin, one per line.
-median() { sort -g | awk '{v[NR]=$1} END {print (v[int((NR+1)/2)] + v[int(NR/2)+1]) / 2}'; }
-# calc FORMAT EXPR...: awk arithmetic, printf-formatted.
-calc() { local fmt=$1; shift; awk "BEGIN {printf \"$fmt\", $*}"; }
-# exits FILE: the VM exit count on the --stats line in FILE.
-exits() { sed -n 's/^burrow: stats: \([0-9]*\) VM exits.*/\1/p' "$1"; }
 # on WHO PROGRAM ARGS...: run natively (WHO=native) or in Burrow (WHO=burrow).
 on() {
   local who=$1

@@ -23,14 +23,8 @@ N=${N:-5}
 SEQ_MIB=${SEQ_MIB:-256} SEQ_SMALL_MIB=${SEQ_SMALL_MIB:-64}
 FILES=${FILES:-10000} FILES_SMALL=${FILES_SMALL:-2000}
 
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "fs.sh: /dev/kvm is not usable by $(id -un)" >&2; exit 1; }
-if [ ! -x "$build/burrow" ]; then
-  echo "fs.sh: building Burrow in $build" >&2
-  cmake -S "$repo" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-burrow=$build/burrow
-out=$build/bench
-mkdir -p "$out"
+source "$repo/bench/lib.sh"
+bench_prepare
 for prog in seqio smallfiles; do
   gcc -O2 -static -Wall -Wextra -o "$out/$prog" "$repo/bench/fs/$prog.c"
 done
@@ -40,15 +34,6 @@ work=$(mktemp -d "$PWD/.burrow-fsbench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # clean: empty the work directory (a run that stops before unlinking leaves files).
 clean() { find "$work" -mindepth 1 -delete; }
-
-# field NAME FILE: the values of NAME= in FILE, one per line.
-field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" "$2"; }
-# median: of the numbers on stdin, one per line.
-median() { sort -g | awk '{v[NR]=$1} END {print (v[int((NR+1)/2)] + v[int(NR/2)+1]) / 2}'; }
-# calc FORMAT EXPR...: awk arithmetic, printf-formatted.
-calc() { local fmt=$1; shift; awk "BEGIN {printf \"$fmt\", $*}"; }
-# exits FILE: the VM exit count on the --stats line in FILE.
-exits() { sed -n 's/^burrow: stats: \([0-9]*\) VM exits.*/\1/p' "$1"; }
 
 # timed WHO KIND PROGRAM ARGS...: one run natively or in Burrow (WHO: native |
 # burrow), its result line appended to $out/fs_KIND_WHO.txt (to fs_warmup.txt in

@@ -16,21 +16,13 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$repo/build}")
 N=${N:-5}
 
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "mm.sh: /dev/kvm is not usable by $(id -un)" >&2; exit 1; }
-if [ ! -x "$build/burrow" ]; then
-  echo "mm.sh: building Burrow in $build" >&2
-  cmake -S "$repo" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-burrow=$build/burrow
-out=$build/bench
-mkdir -p "$out"
+source "$repo/bench/lib.sh"
+bench_prepare
 for prog in touch cycle rss; do
   gcc -O2 -static -Wall -Wextra -o "$out/mm_$prog" "$repo/bench/mm/$prog.c"
 done
 gcc -O2 -static -Wall -Wextra -o "$out/mm_hash" "$repo/tests/programs/hash.c"
 
-median() { sort -g | awk '{v[NR]=$1} END {print (v[int((NR+1)/2)] + v[int(NR/2)+1]) / 2}'; }
-calc() { local fmt=$1; shift; awk "BEGIN {printf \"$fmt\", $*}"; }
 # value KEY: the number after KEY= on stdin.
 value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 # wall_ms CMD...: wall time of one run in ms.

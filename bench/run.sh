@@ -15,28 +15,16 @@ LAT_RUNS=${LAT_RUNS:-5}
 PPID_ITERS=${PPID_ITERS:-100000} CLOCK_ITERS=${CLOCK_ITERS:-1000000}
 BURROW_PPID_ITERS=${BURROW_PPID_ITERS:-20000} BURROW_CLOCK_ITERS=${BURROW_CLOCK_ITERS:-20000}
 
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "run.sh: /dev/kvm is not usable by $(id -un)" >&2; exit 1; }
-if [ ! -x "$build/burrow" ]; then
-  echo "run.sh: building Burrow in $build" >&2
-  cmake -S "$repo" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-burrow=$build/burrow
-out=$build/bench
-mkdir -p "$out"
+source "$repo/bench/lib.sh"
+bench_prepare
 gcc -O2 -Wall -Wextra -o "$out/timeit" "$repo/bench/timeit.c"
 gcc -O2 -Wall -Wextra -o "$out/kvm_floor" "$repo/bench/kvm_floor.c"
 for prog in hello syscall_lat; do
   gcc -O2 -static -Wall -Wextra -o "$out/$prog" "$repo/bench/programs/$prog.c"
 done
 
-# field NAME "k=v k=v ...": the value of NAME.
-field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
-# median: of the numbers on stdin, one per line.
-median() { sort -g | awk '{v[NR]=$1} END {print (v[int((NR+1)/2)] + v[int(NR/2)+1]) / 2}'; }
-# calc FORMAT EXPR...: awk arithmetic, printf-formatted.
-calc() { local fmt=$1; shift; awk "BEGIN {printf \"$fmt\", $*}"; }
-# exits FILE: the VM exit count on the --stats line in FILE.
-exits() { sed -n 's/^burrow: stats: \([0-9]*\) VM exits.*/\1/p' "$1"; }
+# kv NAME "k=v k=v ...": the value of NAME.
+kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
 echo "run.sh: boot-to-exit, $N runs each" >&2
 native=$("$out/timeit" "$N" "$out/hello")
@@ -73,7 +61,7 @@ else kvm_kind="hardware ($(ls -d /sys/module/kvm_intel /sys/module/kvm_amd 2>/de
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 rev=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 
-us() { field "$1" "$2"; }
+us() { kv "$1" "$2"; }
 ms() { calc "%.2f" "$(us median_us "$1") / 1000"; }
 mb() { calc "%.1f" "$(us maxrss_kb_median "$1") / 1024"; }
 ratio() { calc "%.1f×" "$1 / $2"; }

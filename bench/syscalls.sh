@@ -19,17 +19,11 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$repo/build}")
 N=${N:-10} RUNS=${RUNS:-5} ITERS=${ITERS:-200000} TRAPPED_ITERS=${TRAPPED_ITERS:-20000}
 
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "syscalls.sh: /dev/kvm is not usable by $(id -un)" >&2; exit 1; }
+source "$repo/bench/lib.sh"
+bench_prepare
 for tool in /usr/bin/python3 /usr/bin/sqlite3 /usr/bin/dd; do
   [ -x "$tool" ] || { echo "syscalls.sh: $tool is not installed (apt-get install python3 sqlite3)" >&2; exit 1; }
 done
-if [ ! -x "$build/burrow" ]; then
-  echo "syscalls.sh: building Burrow in $build" >&2
-  cmake -S "$repo" -B "$build" >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-burrow=$build/burrow
-out=$build/bench
-mkdir -p "$out"
 gcc -O2 -Wall -Wextra -o "$out/timeit" "$repo/bench/timeit.c"
 gcc -O2 -Wall -Wextra -o "$out/syscall_paths" "$repo/bench/programs/syscall_paths.c"
 work=$(mktemp -d "$PWD/.burrow-sysbench.XXXXXX")
@@ -41,9 +35,6 @@ trap 'rm -rf "$work"' EXIT
   for i in $(seq 500); do echo "insert into t values($i, 'row $i');"; done
 } >"$work/inserts.sql"
 
-median() { sort -g | awk '{v[NR]=$1} END {print (v[int((NR+1)/2)] + v[int(NR/2)+1]) / 2}'; }
-calc() { local fmt=$1; shift; awk "BEGIN {printf \"$fmt\", $*}"; }
-field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" "$2"; }
 
 echo "syscalls.sh: syscall_paths, $RUNS runs each way" >&2
 : >"$out/sp_native.txt"; : >"$out/sp_trapped.txt"; : >"$out/sp_fast.txt"
