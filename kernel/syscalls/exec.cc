@@ -56,8 +56,9 @@ int64_t do_execve(int dirfd, uint64_t user_path, uint64_t argv, uint64_t envp, i
   for (int fd = 0; fd < fs::fd_limit(); ++fd) {
     fs::File* f = fs::fd_get(fd);
     if (!f || fs::fd_cloexec(fd)) continue;
-    if (f->kind == fs::FileKind::kPipe || f->kind == fs::FileKind::kSynthetic)
-      return unsupported("execve while a pipe or /proc file is open without FD_CLOEXEC");
+    // In-guest objects do not survive the VM's memory being replaced.
+    if (f->kind == fs::FileKind::kPipe || f->kind == fs::FileKind::kSynthetic || f->kind == fs::FileKind::kSocket)
+      return unsupported("execve while a pipe, socket or /proc file is open without FD_CLOEXEC");
     if (count == abi::kMaxInheritedFds) return unsupported("execve with more than 256 inherited descriptors");
     abi::InheritedFd& out = g_fds[count++];
     out = abi::InheritedFd{};

@@ -13,7 +13,9 @@ namespace {
 // (a quarter of RLIMIT_STACK), and on one string (MAX_ARG_STRLEN).
 constexpr size_t kMaxArgBytes = 2 << 20;
 constexpr size_t kMaxArgStrlen = 32 * 4096;
-constexpr uint32_t kMaxFileKind = 6;  // the kernel's fs::FileKind values are 0..6
+// The kernel's fs::FileKind values up to kSynthetic (6); the guest sends only the
+// kinds that survive an execve (host files and its devices), never sockets (7).
+constexpr uint32_t kMaxFileKind = 6;
 
 }  // namespace
 
