@@ -338,6 +338,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
   constexpr uint64_t kStackLow = abi::kUserStackTop - abi::kUserStackMax;
   if (elf.max_vaddr + bias > kStackLow)
     return make_error(ExitCode::kCannotExecute, "segments reach into the stack area");
+  as.program_bias = bias;
   auto regions = load_program(mem, pt, *root, elf, program.file, bias, program.file_handle);
   if (!regions) return regions.error();
   // The interpreter, as Linux maps it: top-down in the mmap area; the program
@@ -350,6 +351,7 @@ Result<AddressSpace> build_address_space(memory::GuestMemory& mem, std::span<con
     for (const auto& s : ie.loads) align = std::max(align, s.align);
     interp_base = (abi::kUserMmapTop - (ie.max_vaddr - ie.min_vaddr)) & ~(align - 1);
     uint64_t ibias = interp_base - ie.min_vaddr;
+    as.interp_bias = ibias;
     auto iregions = load_program(mem, pt, *root, ie, program.interp_file, ibias, program.interp_handle);
     if (!iregions) return iregions.error();
     regions->insert(regions->end(), iregions->begin(), iregions->end());

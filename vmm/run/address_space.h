@@ -42,6 +42,9 @@ struct AddressSpace {
   std::vector<uint64_t> tss_virt;       // per vCPU
   std::vector<uint64_t> per_cpu_phys;   // per vCPU: the monitor's own copy (BootInfo is guest-writable)
   abi::BootInfo* boot = nullptr;   // in guest memory; the caller completes it
+  // Where the images went: link-time address + bias = guest address.
+  uint64_t program_bias = 0;
+  uint64_t interp_bias = 0;  // when there is an interpreter
 };
 
 // Lays out everything; `boot` is partly filled (memory, regions, program entry and

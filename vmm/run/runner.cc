@@ -447,11 +447,6 @@ Result<LoadedProgram> load_program(const fs::Sandbox& sandbox, std::string name,
 Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, const LoadedProgram& program,
                             const ProgramSpec& spec, hypercalls::RewriteService& rewriter) {
   abi::BootInfo& boot = *as.boot;
-  auto aux = [&](uint64_t type) -> uint64_t {
-    for (uint32_t i = 0; i < boot.auxv_count && i < abi::kMaxAuxv; ++i)
-      if (boot.auxv[i][0] == type) return boot.auxv[i][1];
-    return 0;
-  };
   memory::PageTableBuilder pt(mem);
   mem.set_frame_cursor(boot.first_free_phys);
   auto add_region = [&](uint64_t start, uint64_t end) {
@@ -485,7 +480,7 @@ Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, co
   };
 
   // The program: a dry run sizes its trampolines, which then go right below it.
-  uint64_t bias = aux(AT_ENTRY) - program.elf.entry;
+  uint64_t bias = as.program_bias;
   uint64_t low = program.elf.min_vaddr + bias;
   uint64_t need = (rewrite_image(program.file, program.elf, bias, low - (1u << 20), 0, spec.file_handle) + abi::kPageSize - 1) &
                   ~(abi::kPageSize - 1);
@@ -497,7 +492,7 @@ Result<void> rewrite_images(memory::GuestMemory& mem, const AddressSpace& as, co
   // The arena: the interpreter's trampolines first.
   uint64_t next = abi::kTrampolineArena;
   if (program.interp_elf) {
-    uint64_t ibias = aux(AT_BASE) - program.interp_elf->min_vaddr;
+    uint64_t ibias = as.interp_bias;
     uint64_t ineed = rewrite_image(*program.interp_file, *program.interp_elf, ibias, next, 0, spec.interp_handle);
     uint64_t pages = (ineed + abi::kPageSize - 1) & ~(abi::kPageSize - 1);
     if (pages && pages <= abi::kTrampolineArenaSize) {
