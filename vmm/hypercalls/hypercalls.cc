@@ -65,6 +65,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
   std::memcpy(&r, req, sizeof(r));
   const uint64_t* a = r.args;
   if (r.nr < std::size(stats_.hypercalls)) ++stats_.hypercalls[r.nr];
+  stats_.last_hypercall = r.nr;
   int64_t result = -EINVAL;
   switch (static_cast<Hypercall>(r.nr)) {
     case Hypercall::kWrite:

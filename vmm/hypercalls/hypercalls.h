@@ -21,7 +21,11 @@ namespace burrow::hypercalls {
 
 struct Stats {
   uint64_t exits = 0;
+  int64_t in_kvm_run_ns = 0;      // inside KVM_RUN: the guest, its shadow page faults, exit round trips
+  int64_t in_handler_ns = 0;      // in the monitor serving hypercalls
   uint64_t hypercalls[64] = {};
+  int64_t hypercall_ns[64] = {};  // the same, by kind
+  uint64_t last_hypercall = 0;    // the kind of the one just served
   // What the guest reported at exit (kStat), by abi::StatId; only shown, never trusted.
   uint64_t guest[8] = {};
 };

@@ -658,7 +658,10 @@ Result<int> run(const RunOptions& options) {
 
     bool exec = false;
     while (!status && !exec) {
+      int64_t t_run = options.stats ? ns_of(CLOCK_MONOTONIC) : 0;
       int rc = vcpu->run();
+      int64_t t_exit = options.stats ? ns_of(CLOCK_MONOTONIC) : 0;
+      stats.in_kvm_run_ns += t_exit - t_run;
       if (rc == -EINTR || rc == -EAGAIN) continue;
       if (rc < 0) return make_error(ExitCode::kMonitorFailed, fmt::format("KVM_RUN: {}", std::strerror(-rc)));
       kvm_run* run = vcpu->run_state();
@@ -667,6 +670,11 @@ Result<int> run(const RunOptions& options) {
       if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && run->mmio.phys_addr >= abi::kMmioPhys &&
           run->mmio.phys_addr < abi::kMmioPhys + abi::kPageSize) {
         hypercalls::Outcome out = handler.handle(as->per_cpu_phys[vcpu->index()]);
+        if (options.stats) {
+          int64_t spent = ns_of(CLOCK_MONOTONIC) - t_exit;
+          stats.in_handler_ns += spent;
+          if (stats.last_hypercall < std::size(stats.hypercall_ns)) stats.hypercall_ns[stats.last_hypercall] += spent;
+        }
         status = out.exit_status;
         exec = out.exec;
         continue;
@@ -702,8 +710,10 @@ Result<int> run(const RunOptions& options) {
   if (options.stats) {
     int64_t t_end = ns_of(CLOCK_MONOTONIC);
     std::string line = fmt::format(
-        "burrow: stats: {} VM exits ({} hypercalls), set-up {:.2f} ms, run {:.2f} ms, KVM {}\n", stats.exits,
-        exits[KVM_EXIT_MMIO], (t_boot - t_start) / 1e6, (t_end - t_boot) / 1e6, sys->is_pvm() ? "PVM" : "hardware");
+        "burrow: stats: {} VM exits ({} hypercalls), set-up {:.2f} ms, run {:.2f} ms ({:.2f} ms in KVM_RUN, {:.2f} ms "
+        "serving hypercalls), KVM {}\n",
+        stats.exits, exits[KVM_EXIT_MMIO], (t_boot - t_start) / 1e6, (t_end - t_boot) / 1e6,
+        stats.in_kvm_run_ns / 1e6, stats.in_handler_ns / 1e6, sys->is_pvm() ? "PVM" : "hardware");
     uint64_t trapped = stats.guest[static_cast<size_t>(abi::StatId::kTrappedSyscalls)];
     uint64_t fast = stats.guest[static_cast<size_t>(abi::StatId::kFastSyscalls)];
     line += fmt::format("burrow: stats: {} system calls: {} trapped, {} through rewritten sites; {} page faults\n",
@@ -722,14 +732,16 @@ Result<int> run(const RunOptions& options) {
         {abi::Hypercall::kRandom, "random"},   {abi::Hypercall::kStrace, "strace"},
         {abi::Hypercall::kStat, "stats"},      {abi::Hypercall::kUnsupported, "notes"},
         {abi::Hypercall::kUnknownSyscall, "notes"}};
-    std::vector<std::pair<uint64_t, const char*>> by_kind;
+    std::vector<std::tuple<uint64_t, const char*, int64_t>> by_kind;
     for (const auto& [nr, name] : kNames) {
       uint64_t n = stats.hypercalls[static_cast<size_t>(nr)];
-      if (n) by_kind.emplace_back(n, name);
+      if (n) by_kind.emplace_back(n, name, stats.hypercall_ns[static_cast<size_t>(nr)]);
     }
-    std::sort(by_kind.begin(), by_kind.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::sort(by_kind.begin(), by_kind.end(),
+              [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
     std::string kinds;
-    for (const auto& [n, name] : by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, name);
+    for (const auto& [n, name, ns] : by_kind)
+      kinds += fmt::format("{}{} {} ({:.2f} ms)", kinds.empty() ? "" : ", ", n, name, ns / 1e6);
     if (!kinds.empty()) line += "burrow: stats: hypercalls: " + kinds + "\n";
     if (options.rewrite) {
       const rewrite::SiteCounts& c = rewriter.counts();
