@@ -4,7 +4,9 @@
 #include "fs/stat.h"
 
 #include "fs/pipe.h"
+#include "burrow/abi/hypercall.h"
 #include "hypercall.h"
+#include "percpu.h"
 #include "lib/heap.h"
 #include "lib/string.h"
 #include "mm/fault.h"
@@ -42,33 +44,72 @@ File* file_new(FileKind kind, uint32_t flags, const char* path) {
 }
 
 namespace {
-constinit const File* g_open_stat_file = nullptr;
-constinit uint64_t g_open_stat_epoch = 0;
+constinit const File* g_open_file = nullptr;
+constinit uint64_t g_open_epoch = 0;
+constinit bool g_open_stat_valid = false;
 constinit Stat g_open_stat = {};
-constinit bool g_open_stat_unused = false;
+constinit bool g_open_ahead_valid = false;
+alignas(16) constinit uint8_t g_open_ahead[sizeof(abi::OpenAhead) + abi::kOpenAheadMax] = {};
+
+// Closes cost no exit of their own: the handle rides along with the next exit
+// (abi::HypercallRequest::close_handles), or goes now when the list is full.
+void close_handle(uint64_t handle) {
+  auto* req = reinterpret_cast<volatile abi::HypercallRequest*>(this_cpu()->hypercall);
+  uint64_t n = req->close_count;
+  if (n < abi::kMaxDeferredCloses) {
+    req->close_handles[n] = handle;
+    req->close_count = n + 1;
+    return;
+  }
+  hypercall(abi::Hypercall::kClose, handle);
+}
 }  // namespace
 
-void remember_open_stat(const File* f, const Stat& st) {
-  g_open_stat_file = f;
-  g_open_stat_epoch = hypercall_epoch();
-  g_open_stat = st;
-  g_open_stat_unused = true;
+void* open_ahead_buffer() { return g_open_ahead; }
+uint64_t open_ahead_capacity() { return abi::kOpenAheadMax; }
+
+void note_open(const File* f, const Stat* st, bool ahead) {
+  g_open_file = f;
+  g_open_epoch = hypercall_epoch();
+  g_open_stat_valid = st != nullptr;
+  if (st) g_open_stat = *st;
+  g_open_ahead_valid = ahead;
 }
 
-bool just_opened(const File* f) { return f == g_open_stat_file && hypercall_epoch() == g_open_stat_epoch; }
+bool just_opened(const File* f) { return f == g_open_file && hypercall_epoch() == g_open_epoch; }
 
 bool recall_open_stat(const File* f, Stat* out) {
-  if (!just_opened(f) || !g_open_stat_unused) return false;
+  if (!just_opened(f) || !g_open_stat_valid) return false;
   *out = g_open_stat;
-  g_open_stat_unused = false;  // once: a later fstat asks the host again
   return true;
+}
+
+const uint8_t* open_ahead(const File* f, uint64_t* length, bool* end) {
+  if (!just_opened(f) || !g_open_ahead_valid) return nullptr;
+  abi::OpenAhead header;
+  memcpy(&header, g_open_ahead, sizeof(header));
+  if (header.length > abi::kOpenAheadMax) return nullptr;
+  *length = header.length;
+  *end = header.flags & abi::kAheadEnd;
+  return g_open_ahead + sizeof(abi::OpenAhead);
+}
+
+int64_t sync_position(File* f) {
+  if (!f->pos_local) return 0;
+  f->pos_local = false;
+  int64_t r = hypercall(abi::Hypercall::kSeek, f->handle, f->pos, 0 /* SEEK_SET */);
+  return r < 0 ? r : 0;
 }
 
 void file_get(File* f) { ++f->refs; }
 
 void file_put(File* f) {
   if (--f->refs) return;
-  if (f->kind == FileKind::kHost) hypercall(abi::Hypercall::kClose, f->handle);
+  if (f->kind == FileKind::kHost) {
+    // Its address may be reused by the next File: it must not pass for the latest open.
+    if (g_open_file == f) g_open_file = nullptr;
+    close_handle(f->handle);
+  }
   if (f->kind == FileKind::kPipe) pipe_release(f->pipe, f->write_end);
   if (f->path) kfree(f->path, strlen(f->path) + 1);
   for (Chunk* c = f->data; c;) {

@@ -41,6 +41,15 @@ struct File {
   bool write_end = false;
   // kSocket: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
   uint32_t socket_type = 0;
+  // kHost opened by this VM (kOpen): no other process shares the description, so
+  // the guest may move its position itself. Then, with pos_local, the position is
+  // `pos` (a directory's: the d_off of the last record returned) and the host
+  // description's is stale until sync_position(). ahead_used: bytes of a
+  // directory's read-ahead already returned.
+  bool private_description = false;
+  bool pos_local = false;
+  uint64_t pos = 0;
+  uint64_t ahead_used = 0;
 };
 
 // A new description with one reference; nullptr when the kernel heap is exhausted.
@@ -49,16 +58,28 @@ void file_get(File* f);
 // Drops a reference; the last one closes the host handle or pipe end.
 void file_put(File* f);
 
-// The status an open of `f` just brought back (abi Hypercall::kOpen), for the fstat
-// programs make right after: valid only while no hypercall has been made since, so
-// nothing can have changed the file through the monitor. One slot: only the latest
+// What the latest open brought back with the handle (abi Hypercall::kOpen): the
+// file's status and its first bytes (a directory's first records), for the fstat and
+// reads programs make right after. Valid only while no hypercall has been made since,
+// so nothing can have changed the file through the monitor. One slot: only the latest
 // open can qualify anyway.
 struct Stat;
-void remember_open_stat(const File* f, const Stat& st);
+// The buffer kOpen's read-ahead goes to (an abi::OpenAhead, then its data), and how
+// much data it can take.
+void* open_ahead_buffer();
+uint64_t open_ahead_capacity();
+// `f` was just opened; `st` (or nullptr) its status, `ahead`: the buffer was filled.
+void note_open(const File* f, const Stat* st, bool ahead);
 bool recall_open_stat(const File* f, Stat* out);
-// Whether `f` is that latest open, with nothing sent to the monitor since: its
-// position is still 0.
+// Whether `f` is that latest open, with nothing sent to the monitor since (its host
+// position is still 0).
 bool just_opened(const File* f);
+// The read-ahead of `f` while valid (nullptr otherwise): `length` bytes, `end` when
+// they reach the end of the file (the whole directory).
+const uint8_t* open_ahead(const File* f, uint64_t* length, bool* end);
+// Brings the host description's position to where the guest moved it (pos_local);
+// 0 or -errno. Every host operation that uses or moves the position calls it first.
+int64_t sync_position(File* f);
 
 // Synthetic contents: append (false when out of memory), generate if not yet
 // done (-ENOMEM), and read at an offset.

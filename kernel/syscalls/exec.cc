@@ -60,6 +60,9 @@ int64_t do_execve(int dirfd, uint64_t user_path, uint64_t argv, uint64_t envp, i
     if (f->kind == fs::FileKind::kPipe || f->kind == fs::FileKind::kSynthetic || f->kind == fs::FileKind::kSocket)
       return unsupported("execve while a pipe, socket or /proc file is open without FD_CLOEXEC");
     if (count == abi::kMaxInheritedFds) return unsupported("execve with more than 256 inherited descriptors");
+    // The next program reads on from where this one left the position.
+    if (f->kind == fs::FileKind::kHost)
+      if (int64_t e = fs::sync_position(f); e < 0) return e;
     abi::InheritedFd& out = g_fds[count++];
     out = abi::InheritedFd{};
     out.fd = fd;

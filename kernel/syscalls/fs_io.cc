@@ -50,9 +50,24 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
   // SAFETY: prepare() checked and mapped [buf, buf+n) for writing.
   char* out = reinterpret_cast<char*>(buf);
   switch (f->kind) {
-    case FileKind::kHost:
-      return offset < 0 ? hypercall(Hypercall::kRead, f->handle, buf, n)
-                        : hypercall(Hypercall::kPread, f->handle, buf, n, static_cast<uint64_t>(offset));
+    case FileKind::kHost: {
+      if (offset >= 0) return hypercall(Hypercall::kPread, f->handle, buf, n, static_cast<uint64_t>(offset));
+      // Right after the open, the first bytes are here already (kOpen's read-ahead).
+      uint64_t length;
+      bool end;
+      if (const uint8_t* ahead = fs::open_ahead(f, &length, &end)) {
+        uint64_t at = f->pos_local ? f->pos : 0;
+        if (at < length || end) {
+          uint64_t got = at < length ? (n < length - at ? n : length - at) : 0;
+          memcpy(out, ahead + at, got);
+          f->pos = at + got;
+          f->pos_local = true;
+          return static_cast<int64_t>(got);
+        }
+      }
+      if (int64_t e = fs::sync_position(f); e < 0) return e;
+      return hypercall(Hypercall::kRead, f->handle, buf, n);
+    }
     case FileKind::kNull:
       return 0;
     case FileKind::kZero:
@@ -85,8 +100,12 @@ int64_t write_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
   int64_t r;
   switch (f->kind) {
     case FileKind::kHost:
-      r = offset < 0 ? hypercall(Hypercall::kWrite, f->handle, buf, n)
-                     : hypercall(Hypercall::kPwrite, f->handle, buf, n, static_cast<uint64_t>(offset));
+      if (offset < 0) {
+        if (int64_t e = fs::sync_position(f); e < 0) return e;
+        r = hypercall(Hypercall::kWrite, f->handle, buf, n);
+      } else {
+        r = hypercall(Hypercall::kPwrite, f->handle, buf, n, static_cast<uint64_t>(offset));
+      }
       break;
     case FileKind::kNull:
     case FileKind::kZero:
@@ -189,11 +208,23 @@ int64_t sys_lseek(int fd, int64_t offset, int whence) {
   if (!f) return -EBADF;
   switch (f->kind) {
     case FileKind::kHost: {
-      // "Where am I?" right after the open: at the start (a new description).
-      // (A regular file: a pipe or terminal says ESPIPE, an O_PATH descriptor EBADF.)
+      // A regular file's position is only a number: on a description no other
+      // process shares, SEEK_SET and SEEK_CUR move it in the guest (a pipe or
+      // terminal says ESPIPE, an O_PATH descriptor EBADF: those go to the host).
+      // Far positions go to the host too, which knows the file system's limit.
       constexpr uint32_t kOPath = 010000000;
-      if (offset == 0 && whence == 1 /* SEEK_CUR */ && f->is_regular && !(f->flags & kOPath) && fs::just_opened(f))
-        return 0;
+      constexpr int64_t kLocalLimit = int64_t{1} << 40;
+      if (f->private_description && f->is_regular && !(f->flags & kOPath) && (whence == 0 || whence == 1) &&
+          (whence == 0 || f->pos_local || fs::just_opened(f))) {
+        int64_t base = whence == 0 ? 0 : f->pos_local ? static_cast<int64_t>(f->pos) : 0;
+        if (offset < -base) return -EINVAL;
+        if (offset <= kLocalLimit - base) {
+          f->pos = static_cast<uint64_t>(base + offset);
+          f->pos_local = true;
+          return base + offset;
+        }
+      }
+      if (int64_t e = fs::sync_position(f); e < 0) return e;
       return hypercall(Hypercall::kSeek, f->handle, static_cast<uint64_t>(offset), static_cast<uint64_t>(whence));
     }
     case FileKind::kPipe:
@@ -308,6 +339,8 @@ int64_t sys_fcntl(int fd, int cmd, uint64_t arg) {
     case kOfdSetLkw:
       if (f->kind != FileKind::kHost) return -EINVAL;
       if (!UserPtr<char>(arg).prepare(32 /* struct flock */, cmd == kGetLk || cmd == kOfdGetLk)) return -EFAULT;
+      // A lock's l_whence may be SEEK_CUR: the position must be the host's.
+      if (int64_t e = fs::sync_position(f); e < 0) return e;
       return host_op(FileOp::kLock, f, static_cast<uint64_t>(cmd), arg);
     case kGetPipeSz:
       return f->kind == FileKind::kPipe ? static_cast<int64_t>(fs::kPipeCapacity) : -EBADF;
@@ -350,6 +383,7 @@ int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg) {
   uint64_t size = request == kTcgets ? 36 : request == kTiocgwinsz ? 8 : request == kFionread ? 4 : 0;
   if (size == 0) return -ENOTTY;
   if (!UserPtr<char>(arg).prepare(size, true)) return -EFAULT;
+  if (int64_t e = fs::sync_position(f); e < 0) return e;  // FIONREAD counts from the position
   return hypercall(Hypercall::kIoctl, f->handle, request, arg);
 }
 
@@ -490,6 +524,35 @@ int64_t sys_getdents64(int fd, uint64_t buf, uint64_t count) {
   if (f->kind == FileKind::kSynthetic) return getdents_synthetic(f, buf, count);
   if (f->kind != FileKind::kHost) return -ENOTDIR;
   if (!UserPtr<char>(buf).prepare(count, true)) return -EFAULT;
+  // Right after the open, the first records are here already (kOpen's read-ahead):
+  // whole records, as many as fit.
+  uint64_t length;
+  bool end;
+  if (const uint8_t* ahead = fs::open_ahead(f, &length, &end)) {
+    uint64_t at = f->pos_local ? f->ahead_used : 0;
+    if (at < length || end) {
+      // ABI: linux_dirent64 is d_ino (8), d_off (8), d_reclen (2), d_type, name.
+      uint64_t took = 0;
+      int64_t last_off = 0;
+      while (at + took + 19 <= length) {
+        uint16_t reclen;
+        memcpy(&reclen, ahead + at + took + 16, sizeof(reclen));
+        if (reclen < 19 || at + took + reclen > length || took + reclen > count) break;
+        memcpy(&last_off, ahead + at + took + 8, sizeof(last_off));
+        took += reclen;
+      }
+      if (took == 0 && at < length) return -EINVAL;  // the next record does not fit
+      // SAFETY: prepare() checked and mapped [buf, buf+count) for writing.
+      memcpy(reinterpret_cast<char*>(buf), ahead + at, took);
+      if (took) {
+        f->ahead_used = at + took;
+        f->pos = static_cast<uint64_t>(last_off);
+        f->pos_local = true;
+      }
+      return static_cast<int64_t>(took);
+    }
+  }
+  if (int64_t e = fs::sync_position(f); e < 0) return e;
   return hypercall(Hypercall::kGetdents, f->handle, buf, count);
 }
 
@@ -500,6 +563,10 @@ int64_t copy_loop(File* in, File* out, uint64_t count, int64_t* in_offset) {
   constexpr uint64_t kBounce = 4096;
   if (in->kind == FileKind::kSynthetic)
     if (int64_t e = fs::file_generate(in); e < 0) return e;
+  if (in->kind == FileKind::kHost && *in_offset < 0)
+    if (int64_t e = fs::sync_position(in); e < 0) return e;
+  if (out->kind == FileKind::kHost)
+    if (int64_t e = fs::sync_position(out); e < 0) return e;
   char* page = static_cast<char*>(kmalloc(kBounce));
   if (!page) return -ENOMEM;
   int64_t total = 0;
@@ -581,6 +648,8 @@ int64_t sys_sendfile(int out_fd, int in_fd, uint64_t offset, uint64_t count) {
   if (count > kMaxRw) count = kMaxRw;
   if (in->kind == FileKind::kHost && out->kind == FileKind::kHost) {
     if (offset && !UserPtr<int64_t>(offset).prepare(1, true)) return -EFAULT;
+    if (int64_t e = fs::sync_position(in); e < 0) return e;
+    if (int64_t e = fs::sync_position(out); e < 0) return e;
     return host_op(FileOp::kSendfile, out, in->handle, offset, count);
   }
   int64_t pos = -1;
@@ -599,6 +668,8 @@ int64_t sys_copy_file_range(int fd_in, uint64_t off_in, int fd_out, uint64_t off
   if (in->kind != FileKind::kHost || out->kind != FileKind::kHost) return -EINVAL;
   if (off_in && !UserPtr<int64_t>(off_in).prepare(1, true)) return -EFAULT;
   if (off_out && !UserPtr<int64_t>(off_out).prepare(1, true)) return -EFAULT;
+  if (int64_t e = fs::sync_position(in); e < 0) return e;
+  if (int64_t e = fs::sync_position(out); e < 0) return e;
   return hypercall(Hypercall::kFileOp, static_cast<uint64_t>(FileOp::kCopyRange), out->handle, in->handle, off_in,
                    len, off_out);
 }

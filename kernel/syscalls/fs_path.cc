@@ -107,7 +107,7 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
     // which is what later dirfd-relative lookups and getcwd must start from.
     static constinit fs::Stat opened_stat = {};
     int64_t h = hypercall(Hypercall::kOpen, va(p.path), p.length, flags & ~kCloexec, mode, va(p.path),
-                          va(&opened_stat));
+                          va(&opened_stat), va(fs::open_ahead_buffer()), fs::open_ahead_capacity());
     if (h < 0) return h;
     f = fs::file_new(FileKind::kHost, status, p.path);
     if (!f) {
@@ -117,7 +117,8 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
     f->handle = static_cast<uint64_t>(h) & 0xFFFFFFFF;
     f->is_dir = (static_cast<uint64_t>(h) >> 32) & 1;
     f->is_regular = (static_cast<uint64_t>(h) >> 33) & 1;
-    if ((static_cast<uint64_t>(h) >> 34) & 1) fs::remember_open_stat(f, opened_stat);
+    f->private_description = true;
+    fs::note_open(f, (static_cast<uint64_t>(h) >> 34) & 1 ? &opened_stat : nullptr, (static_cast<uint64_t>(h) >> 35) & 1);
   }
   return fs::fd_install(f, flags & kCloexec);
 }

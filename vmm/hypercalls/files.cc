@@ -2,6 +2,7 @@
 // guest could use to reach beyond its handles or its sandbox is refused first.
 #include "hypercalls/files.h"
 
+#include "burrow/abi/hypercall.h"
 #include "fs/realpath.h"
 
 #include <dirent.h>
@@ -18,6 +19,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <span>
 
 namespace burrow::hypercalls {
 namespace {
@@ -71,8 +73,54 @@ bool FileService::put_canonical(uint64_t buf, const std::string& path) {
   return put(buf, path.c_str(), path.size() + 1);
 }
 
+namespace {
+
+// kOpen's read-ahead into `out` (see abi::Hypercall::kOpen): the first bytes of a
+// regular file (pread: the position stays 0), or the first records of a directory
+// (then rewound to its start). Returns the bytes read; *end when they are all there
+// is. Nothing (0, not *end) when the file cannot be read so.
+size_t read_ahead(int fd, bool is_dir, std::span<uint8_t> out, bool* end) {
+  *end = false;
+  if (!is_dir) {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return 0;
+      if (n == 0) {
+        *end = true;
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+  size_t done = 0;
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, fd, out.data() + done, out.size() - done);
+    if (n < 0) {
+      // EINVAL: the next record does not fit; anything else: give up on read-ahead.
+      if (errno != EINVAL) done = 0;
+      break;
+    }
+    if (n == 0) {
+      *end = true;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::lseek(fd, 0, SEEK_SET) != 0) {
+    *end = false;
+    return 0;
+  }
+  return done;
+}
+
+}  // namespace
+
 int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical,
-                          uint64_t stat_buf) {
+                          uint64_t stat_buf, uint64_t ahead, uint64_t ahead_capacity) {
+  if (ahead_capacity > abi::kOpenAheadMax) return -EINVAL;
   auto p = guest_path(path, len);
   if (!p) return len >= PATH_MAX ? -ENAMETOOLONG : -EFAULT;
   if (*p == "/dev/tty") {
@@ -91,6 +139,24 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
     ::close(opened.host_fd);
     return -EFAULT;
   }
+  // Read-ahead for descriptors opened to read: the guest serves the program's first
+  // reads (or getdents) from it. The status below is taken after it, so the access
+  // time it shows is the one the program's read will have left.
+  bool ahead_filled = false;
+  if (ahead && ahead_capacity && have_stat && (S_ISREG(st.st_mode) || is_dir) &&
+      (flags & O_ACCMODE) == O_RDONLY && !(flags & O_PATH)) {
+    ahead_.resize(sizeof(abi::OpenAhead) + ahead_capacity);
+    bool end = false;
+    size_t n = read_ahead(opened.host_fd, is_dir, {ahead_.data() + sizeof(abi::OpenAhead), ahead_capacity}, &end);
+    abi::OpenAhead header{n, end ? abi::kAheadEnd : 0};
+    std::memcpy(ahead_.data(), &header, sizeof(header));
+    if (!put(ahead, ahead_.data(), sizeof(header) + n)) {
+      ::close(opened.host_fd);
+      return -EFAULT;
+    }
+    ahead_filled = true;
+    have_stat = ::fstat(opened.host_fd, &st) == 0;
+  }
   // The status goes back with the handle: the fstat programs do right after an open
   // then costs no exit (the guest uses it only if nothing else reached the monitor
   // in between).
@@ -102,6 +168,7 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
   if (h < 0) return h;
   if (S_ISREG(st.st_mode)) h |= int64_t{1} << 33;
   if (have_stat && stat_buf) h |= int64_t{1} << 34;
+  if (ahead_filled) h |= int64_t{1} << 35;
   return h;
 }
 

@@ -21,7 +21,8 @@ class FileService {
   FileService(const FileService&) = delete;
   ~FileService();
 
-  int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical, uint64_t stat_buf = 0);
+  int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical, uint64_t stat_buf = 0,
+               uint64_t ahead = 0, uint64_t ahead_capacity = 0);
   int64_t close(uint64_t handle);
   int64_t read(uint64_t handle, uint64_t buf, uint64_t len);
   int64_t write(uint64_t handle, uint64_t buf, uint64_t len);
@@ -73,6 +74,7 @@ class FileService {
   fs::Sandbox& sandbox_;
   std::vector<Handle> handles_;
   std::vector<iovec> iov_;
+  std::vector<uint8_t> ahead_;  // kOpen's read-ahead, staged
 };
 
 }  // namespace burrow::hypercalls

@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -64,6 +65,16 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
   abi::HypercallRequest r;
   std::memcpy(&r, req, sizeof(r));
   const uint64_t* a = r.args;
+  // Closes the guest made since its last exit come first, in order.
+  if (r.close_count) {
+    for (uint64_t i = 0; i < std::min<uint64_t>(r.close_count, abi::kMaxDeferredCloses); ++i) {
+      files_.close(r.close_handles[i]);
+      if (rewriter_) rewriter_->forget(r.close_handles[i]);
+    }
+    stats_.deferred_closes += std::min<uint64_t>(r.close_count, abi::kMaxDeferredCloses);
+    uint64_t zero = 0;
+    std::memcpy(req + offsetof(abi::HypercallRequest, close_count), &zero, sizeof(zero));
+  }
   if (r.nr < std::size(stats_.hypercalls)) ++stats_.hypercalls[r.nr];
   stats_.last_hypercall = r.nr;
   int64_t result = -EINVAL;
@@ -75,7 +86,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       result = files_.read(a[0], a[1], a[2]);
       break;
     case Hypercall::kOpen:
-      result = files_.open(a[0], a[1], a[2], a[3], a[4], a[5]);
+      result = files_.open(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
       break;
     case Hypercall::kClose:
       result = files_.close(a[0]);

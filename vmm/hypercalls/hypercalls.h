@@ -26,6 +26,7 @@ struct Stats {
   uint64_t hypercalls[64] = {};
   int64_t hypercall_ns[64] = {};  // the same, by kind
   uint64_t last_hypercall = 0;    // the kind of the one just served
+  uint64_t deferred_closes = 0;   // closes the guest sent along with other exits
   // What the guest reported at exit (kStat), by abi::StatId; only shown, never trusted.
   uint64_t guest[8] = {};
 };

@@ -716,8 +716,10 @@ Result<int> run(const RunOptions& options) {
         stats.in_kvm_run_ns / 1e6, stats.in_handler_ns / 1e6, sys->is_pvm() ? "PVM" : "hardware");
     uint64_t trapped = stats.guest[static_cast<size_t>(abi::StatId::kTrappedSyscalls)];
     uint64_t fast = stats.guest[static_cast<size_t>(abi::StatId::kFastSyscalls)];
-    line += fmt::format("burrow: stats: {} system calls: {} trapped, {} through rewritten sites; {} page faults\n",
-                        trapped + fast, trapped, fast, stats.guest[static_cast<size_t>(abi::StatId::kPageFaults)]);
+    line += fmt::format(
+        "burrow: stats: {} system calls: {} trapped, {} through rewritten sites; {} page faults; {} closes sent "
+        "with other exits\n",
+        trapped + fast, trapped, fast, stats.guest[static_cast<size_t>(abi::StatId::kPageFaults)], stats.deferred_closes);
     // Where the exits went, most first: the lever for start-up and I/O costs.
     static constexpr std::pair<abi::Hypercall, const char*> kNames[] = {
         {abi::Hypercall::kWrite, "write"},     {abi::Hypercall::kRead, "read"},

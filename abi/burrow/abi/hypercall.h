@@ -54,7 +54,15 @@ enum class Hypercall : uint64_t {
   // absolute and normalized (the guest resolves cwd and dirfds). For a directory
   // the monitor writes its canonical path (symlinks resolved, NUL-terminated, at
   // most kPathMax bytes) into the buffer when it is not 0. "/dev/tty" is the
-  // user's terminal, if the monitor has one.
+  // user's terminal, if the monitor has one. Seventh and eighth arguments (0, 0:
+  // none): a guest virtual OpenAhead and the capacity of its data (at most
+  // kOpenAheadMax; bit 35 of the result says it was filled): for a regular file
+  // opened read-only, the monitor reads its first
+  // bytes there (pread: the file position stays 0) and takes the status (bit 34)
+  // after that read; for a directory, its first linux_dirent64 records (the
+  // directory's position stays at its start). The guest serves the program's first
+  // reads from them while no hypercall has happened since: nothing can have changed
+  // the file through the monitor in between.
   kOpen = 16,
   // args: handle → 0 or -errno.
   kClose = 17,
@@ -141,6 +149,17 @@ struct FileFill {
 static_assert(sizeof(FileFill) == 24);
 inline constexpr uint64_t kMaxFileFills = 512;
 
+// kOpen's read-ahead (see kOpen): the monitor writes the header, then `length` bytes
+// of data right after it.
+struct OpenAhead {
+  uint64_t length;  // bytes of data
+  uint64_t flags;   // kAheadEnd
+};
+static_assert(sizeof(OpenAhead) == 16);
+// The data reaches the end of the file, or holds the whole directory.
+inline constexpr uint64_t kAheadEnd = 1;
+inline constexpr uint64_t kOpenAheadMax = 64 * 1024;
+
 // Operations on an open handle (kFileOp). Pointers are guest virtual.
 enum class FileOp : uint64_t {
   kChmod = 1,     // a = mode
@@ -185,6 +204,8 @@ enum class PathOp : uint64_t {
 
 inline constexpr uint64_t kPathMax = 4096;
 
+inline constexpr uint64_t kMaxDeferredCloses = 16;
+
 // The MMIO write that kicks a hypercall carries its number; the request itself is
 // always the calling vCPU's PerCpu::hypercall, whose location the monitor knows.
 
@@ -192,8 +213,15 @@ struct HypercallRequest {
   uint64_t nr;       // Hypercall
   uint64_t args[8];
   int64_t result;
+  // Handles the guest closed since the last exit (close() of a file needs no answer):
+  // the monitor closes them before it serves `nr`, in order, and sets close_count
+  // back to 0. So a close costs no exit of its own, and takes effect at the next one,
+  // before anything the program does afterwards can be seen outside the VM.
+  uint64_t close_count;
+  uint64_t close_handles[kMaxDeferredCloses];
 };
-static_assert(sizeof(HypercallRequest) == 80);
+static_assert(sizeof(HypercallRequest) == 88 + 8 * kMaxDeferredCloses);
+static_assert(sizeof(HypercallRequest) <= 256);  // PerCpu::hypercall
 static_assert(offsetof(HypercallRequest, args) == 8);
 static_assert(offsetof(HypercallRequest, result) == 72);
 
