@@ -287,6 +287,89 @@ TEST_F(HypercallTest, FileHypercallsRefuseHostileArguments) {
   EXPECT_EQ(call(Hypercall::kFileOp, 999, 1), -EINVAL);
 }
 
+// Closes that ride along with another hypercall are done first, at most
+// kMaxDeferredCloses of them whatever count the guest claims, and the count goes
+// back to 0.
+TEST_F(HypercallTest, DeferredClosesComeFirstAndAreBounded) {
+  std::memcpy(host(kUserRw), "/sub", 4);
+  int64_t a = call(Hypercall::kOpen, kUserRw, 4, O_RDONLY | O_DIRECTORY, 0);
+  int64_t b = call(Hypercall::kOpen, kUserRw, 4, O_RDONLY | O_DIRECTORY, 0);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  uint64_t ha = static_cast<uint64_t>(a) & 0xFFFFFFFF, hb = static_cast<uint64_t>(b) & 0xFFFFFFFF;
+  abi::HypercallRequest& r = request();
+  r = {};
+  r.nr = static_cast<uint64_t>(Hypercall::kFstat);
+  r.args[0] = ha;
+  r.args[1] = kUserRw;
+  r.close_count = 1;
+  r.close_handles[0] = ha;
+  r.result = kSentinel;
+  handler_->handle(kPerCpuPhys);
+  EXPECT_EQ(request().result, kEbadf);  // closed before the fstat
+  EXPECT_EQ(request().close_count, 0u);
+  EXPECT_EQ(stats_.deferred_closes, 1u);
+  // A hostile count and handles: 16 are tried (all bad but hb, which closes), the
+  // call itself is still served.
+  r = {};
+  r.nr = static_cast<uint64_t>(Hypercall::kFstat);
+  r.args[0] = hb;
+  r.args[1] = kUserRw;
+  r.close_count = ~0ull;
+  for (auto& h : r.close_handles) h = ~0ull;
+  r.close_handles[abi::kMaxDeferredCloses - 1] = hb;
+  r.result = kSentinel;
+  handler_->handle(kPerCpuPhys);
+  EXPECT_EQ(request().result, kEbadf);
+  EXPECT_EQ(request().close_count, 0u);
+  EXPECT_EQ(stats_.deferred_closes, 1u + abi::kMaxDeferredCloses);
+}
+
+// kOpen's read-ahead: a capacity above the limit is refused; a buffer the guest may
+// not write makes the open fail (and leaves no handle behind); a good one gets the
+// file's first bytes, the end flag, and bit 35 of the answer.
+TEST_F(HypercallTest, OpenReadAheadIsChecked) {
+  std::string file = sandbox_dir_ + "/f";
+  FILE* out = std::fopen(file.c_str(), "w");
+  ASSERT_TRUE(out);
+  std::fputs("hello, ahead", out);
+  std::fclose(out);
+  std::memcpy(host(kUserRw), "/f", 2);
+  auto open_with = [&](uint64_t ahead, uint64_t capacity) {
+    abi::HypercallRequest& r = request();
+    r = {};
+    r.nr = static_cast<uint64_t>(Hypercall::kOpen);
+    r.args[0] = kUserRw;
+    r.args[1] = 2;
+    r.args[2] = O_RDONLY;
+    r.args[6] = ahead;
+    r.args[7] = capacity;
+    r.result = kSentinel;
+    handler_->handle(kPerCpuPhys);
+    return request().result;
+  };
+  EXPECT_EQ(open_with(kUserRw + kPageSize, abi::kOpenAheadMax + 1), -EINVAL);
+  EXPECT_EQ(open_with(kSupervisor, 64), kEfault);
+  EXPECT_EQ(open_with(kUserRo, 64), kEfault);
+  int64_t h = open_with(kUserRw + kPageSize, 64);
+  ASSERT_GE(h, 0);
+  EXPECT_TRUE(h & (int64_t{1} << 35));
+  // The refused opens left nothing open: this is the first handle after stdio.
+  EXPECT_EQ(h & 0xFFFFFFFF, 3);
+  abi::OpenAhead header;
+  std::memcpy(&header, host(kUserRw + kPageSize), sizeof(header));
+  EXPECT_EQ(header.length, 12u);
+  EXPECT_EQ(header.flags, abi::kAheadEnd);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(host(kUserRw + kPageSize)) + sizeof(header), 12), "hello, ahead");
+  // Too small for the whole file: no end flag.
+  int64_t h2 = open_with(kUserRw + kPageSize, 5);
+  ASSERT_GE(h2, 0);
+  std::memcpy(&header, host(kUserRw + kPageSize), sizeof(header));
+  EXPECT_EQ(header.length, 5u);
+  EXPECT_EQ(header.flags, 0u);
+  ::unlink(file.c_str());
+}
+
 TEST_F(HypercallTest, FdsOtherThanStdioAreEbadf) {
   for (uint64_t fd : kBadFds) {
     SCOPED_TRACE(fd);
