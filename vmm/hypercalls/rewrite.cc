@@ -86,10 +86,22 @@ int64_t RewriteService::rewrite_bytes(const rewrite::Analysis& analysis, std::sp
   if (!user_range(map_addr, length) || !user_range(tramp_addr, tramp_capacity) || offset > file.size()) return -EINVAL;
   if (tramp_capacity > abi::kTrampolineArenaSize) return -EINVAL;
   bool dry_run = tramp_capacity == 0;
-  rewrite::Emitted e = rewrite::emit(analysis, offset, length, map_addr, tramp_addr,
-                                     dry_run ? abi::kTrampolineArenaSize : tramp_capacity);
+  rewrite::Emitted e;
+  bool same = last_.analysis == &analysis && last_.offset == offset && last_.length == length &&
+              last_.map_addr == map_addr && last_.tramp_addr == tramp_addr;
+  if (!dry_run && same && last_.emitted.trampolines.size() <= tramp_capacity) {
+    // emit() with a capacity at least what it used gives the same bytes.
+    e = std::move(last_.emitted);
+    last_.analysis = nullptr;
+  } else {
+    e = rewrite::emit(analysis, offset, length, map_addr, tramp_addr,
+                      dry_run ? abi::kTrampolineArenaSize : tramp_capacity);
+  }
   if (e.trampolines.empty()) return 0;
-  if (dry_run) return static_cast<int64_t>(e.trampolines.size());
+  if (dry_run) {
+    last_ = LastEmit{&analysis, offset, length, map_addr, tramp_addr, std::move(e)};
+    return static_cast<int64_t>(last_.emitted.trampolines.size());
+  }
   if (e.trampolines.size() > tramp_capacity) return -ENOSPC;
   if (!memory::patch_virtual(mem_, cr3_, tramp_addr, e.trampolines.data(), e.trampolines.size())) return -EFAULT;
   std::erase_if(e.patches, [&](const rewrite::Patch& p) { return p.addr < map_addr || p.addr + p.size > map_addr + length; });

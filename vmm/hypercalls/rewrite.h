@@ -68,6 +68,14 @@ class RewriteService {
   // holding the file's bytes.
   void apply(const Registration& r, uint64_t lo, uint64_t hi);
   std::vector<Registration> registrations_;
+  // The guest asks twice for each mapping (how many trampoline bytes, then with
+  // room for them): the first answer's work is kept for the second.
+  struct LastEmit {
+    const rewrite::Analysis* analysis = nullptr;
+    uint64_t offset = 0, length = 0, map_addr = 0, tramp_addr = 0;
+    rewrite::Emitted emitted;
+  };
+  LastEmit last_;
 
   const memory::GuestMemory& mem_;
   FileService& files_;
