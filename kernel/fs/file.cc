@@ -176,6 +176,11 @@ bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t b
   return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count, bias) >= 0;
 }
 
+bool file_writable(uint64_t file) {
+  const auto* f = reinterpret_cast<const fs::File*>(file);
+  return (f->flags & 3) != 0;  // O_ACCMODE: O_RDONLY is 0
+}
+
 bool write_to_file(uint64_t file, const void* fills, uint32_t count) {
   const auto* f = reinterpret_cast<const fs::File*>(file);
   return hypercall(abi::Hypercall::kWriteToFile, f->handle, reinterpret_cast<uint64_t>(fills), count) >= 0;

@@ -191,7 +191,7 @@ bool populate(uint64_t start, uint64_t end) {
 void write_back(uint64_t start, uint64_t end) {
   static constinit abi::FileFill runs[abi::kMaxFileFills] = {};
   for (const Vma* v = g_vmas.find_next(start); v && v->start < end; v = g_vmas.find_next(v->end)) {
-    if (!v->file || !(v->flags & kVmaShared)) continue;
+    if (!v->file || !(v->flags & kVmaShared) || !file_writable(v->file)) continue;
     uint32_t n = 0;
     auto flush = [&] {
       if (n) write_to_file(v->file, runs, n);

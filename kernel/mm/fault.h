@@ -21,6 +21,9 @@ bool populate(uint64_t start, uint64_t end);
 // maps (Vma::file); false on an I/O error.
 // `bias`: the virtual address file offset 0 has in the area (start - file_offset).
 bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t bias);
+// Whether the program can have written to a shared mapping of the file: not when it
+// was opened read-only (then mmap and mprotect refuse PROT_WRITE on MAP_SHARED).
+bool file_writable(uint64_t file);
 // The other direction, for shared file mappings.
 bool write_to_file(uint64_t file, const void* fills, uint32_t count);
 

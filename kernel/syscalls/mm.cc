@@ -358,6 +358,12 @@ int64_t sys_mprotect(uint64_t start, uint64_t len, int prot_in) {
       error = -EACCES;
       break;
     }
+    // A shared mapping of a file opened read-only can never be written (Linux: no
+    // VM_MAYWRITE).
+    if (a->file && (a->flags & mm::kVmaShared) && (prot & mm::kProtWrite) && !mm::file_writable(a->file)) {
+      error = -EACCES;
+      break;
+    }
     uint64_t part_end = a->end < end ? a->end : end;
     bool charge = (prot & mm::kProtWrite) && !(a->prot & mm::kProtWrite) &&
                   !(a->flags & (mm::kVmaAccount | mm::kVmaNoReserve | mm::kVmaShared));

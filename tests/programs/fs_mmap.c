@@ -49,6 +49,9 @@ int main(void) {
     unsigned char *q = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 4096 * 2);
     printf("shared read-only at offset 8192: first byte matches: %s\n",
            q != MAP_FAILED && q[0] == data[8192] && q[4095] == data[8192 + 4095] ? "yes" : "no");
+    // It can never become writable (the file was opened read-only); a private one can.
+    SHOW(mprotect(q, 8192, PROT_READ | PROT_WRITE));
+    SHOW(mprotect(p, 4096, PROT_READ | PROT_WRITE | PROT_EXEC));
     SHOW(munmap(q, 8192));
     SHOW(munmap(p, kSize));
 
