@@ -52,12 +52,15 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
   switch (f->kind) {
     case FileKind::kHost: {
       if (offset >= 0) return hypercall(Hypercall::kPread, f->handle, buf, n, static_cast<uint64_t>(offset));
-      // Right after the open, the first bytes are here already (kOpen's read-ahead).
+      // Right after the open, the first bytes are here already (kOpen's read-ahead):
+      // a read they answer whole, or up to the end of the file. (Not a part: a read
+      // of a regular file returns all it asked for unless the file ends, and programs
+      // count on it.)
       uint64_t length;
       bool end;
       if (const uint8_t* ahead = fs::open_ahead(f, &length, &end)) {
         uint64_t at = f->pos_local ? f->pos : 0;
-        if (at < length || end) {
+        if (end || (at <= length && n <= length - at)) {
           uint64_t got = at < length ? (n < length - at ? n : length - at) : 0;
           memcpy(out, ahead + at, got);
           f->pos = at + got;

@@ -79,9 +79,38 @@ namespace {
 // regular file (pread: the position stays 0), or the first records of a directory
 // (then rewound to its start). Returns the bytes read; *end when they are all there
 // is. Nothing (0, not *end) when the file cannot be read so.
-size_t read_ahead(int fd, bool is_dir, std::span<uint8_t> out, bool* end) {
+// File systems whose reads neither block for long nor have side effects: only
+// there does an open read ahead (a FUSE or network file may take its time, and a read
+// nobody asked for must not cost that).
+bool local_file_system(int fd) {
+  struct statfs fs {};
+  if (::fstatfs(fd, &fs) != 0) return false;
+  switch (static_cast<uint64_t>(fs.f_type)) {
+    case 0xEF53:      // ext2, ext3, ext4
+    case 0x58465342:  // xfs
+    case 0x9123683E:  // btrfs
+    case 0x01021994:  // tmpfs
+    case 0x858458F6:  // ramfs
+    case 0x794C7630:  // overlayfs
+    case 0xF2F52010:  // f2fs
+    case 0x73717368:  // squashfs
+    case 0xE0F5E1E2:  // erofs
+    case 0x2FC12FC1:  // zfs
+      return true;
+    default:
+      return false;
+  }
+}
+
+size_t read_ahead(int fd, bool is_dir, uint64_t file_size, std::span<uint8_t> out, bool* end) {
   *end = false;
   if (!is_dir) {
+    // A file that fits comes whole (programs read small files to the end: their
+    // sources, configuration, .pyc); of a larger one only what a program probing its
+    // header reads (ld.so: 832 bytes), since reading it through costs many exits
+    // anyway and most opens of big files are for mmap.
+    constexpr size_t kProbe = 4096;
+    if (file_size >= out.size()) out = out.first(std::min(out.size(), kProbe));
     size_t done = 0;
     while (done < out.size()) {
       ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
@@ -144,10 +173,11 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
   // time it shows is the one the program's read will have left.
   bool ahead_filled = false;
   if (ahead && ahead_capacity && have_stat && (S_ISREG(st.st_mode) || is_dir) &&
-      (flags & O_ACCMODE) == O_RDONLY && !(flags & O_PATH)) {
+      (flags & O_ACCMODE) == O_RDONLY && !(flags & O_PATH) && local_file_system(opened.host_fd)) {
     ahead_.resize(sizeof(abi::OpenAhead) + ahead_capacity);
     bool end = false;
-    size_t n = read_ahead(opened.host_fd, is_dir, {ahead_.data() + sizeof(abi::OpenAhead), ahead_capacity}, &end);
+    size_t n = read_ahead(opened.host_fd, is_dir, static_cast<uint64_t>(st.st_size),
+                          {ahead_.data() + sizeof(abi::OpenAhead), ahead_capacity}, &end);
     abi::OpenAhead header{n, end ? abi::kAheadEnd : 0};
     std::memcpy(ahead_.data(), &header, sizeof(header));
     if (!put(ahead, ahead_.data(), sizeof(header) + n)) {
