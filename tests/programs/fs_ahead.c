@@ -93,6 +93,20 @@ static void files(void) {
     read_and_check(fd, 10, 300000, "past the end");
     SHOW(close(fd));
 
+    // Reads of regular files are never short before the end, whatever was read ahead.
+    fd = open("big", O_RDONLY);
+    read_and_check(fd, 5000, 0, "5000 of a big file");
+    SHOW(close(fd));
+    fd = open("big", O_RDONLY);
+    read_and_check(fd, 150000, 0, "150000 of a big file");
+    SHOW(close(fd));
+    make_file("medium", 50000);
+    fd = open("medium", O_RDONLY);
+    read_and_check(fd, 30000, 0, "30000 of a medium file");
+    read_and_check(fd, 30000, 30000, "then 30000 more");
+    read_and_check(fd, 30000, 50000, "then at the end");
+    SHOW(close(fd));
+
     // A whole small file, then the end, as interpreters read their sources.
     fd = open("small", O_RDONLY);
     read_and_check(fd, 1001, 0, "small whole");
