@@ -111,6 +111,7 @@ void file_put(File* f) {
     close_handle(f->handle);
   }
   if (f->kind == FileKind::kPipe) pipe_release(f->pipe, f->write_end);
+  if (f->kind == FileKind::kEpoll) epoll_release(f->epoll);
   if (f->path) kfree(f->path, strlen(f->path) + 1);
   for (Chunk* c = f->data; c;) {
     Chunk* next = c->next;

@@ -17,10 +17,12 @@ enum class FileKind : uint8_t {
   kPipe,       // one end of an in-guest pipe
   kSynthetic,  // generated contents (/proc files), snapshotted at open
   kSocket,     // an AF_UNIX socket that never connected (no peer exists in this VM)
+  kEpoll,      // an epoll instance (syscalls/poll.cc)
 };
 
 struct Pipe;
 struct Chunk;
+struct EpollSet;
 
 struct File {
   uint32_t refs = 1;
@@ -46,11 +48,16 @@ struct File {
   // `pos` (a directory's: the d_off of the last record returned) and the host
   // description's is stale until sync_position(). ahead_used: bytes of a
   // directory's read-ahead already returned.
+  // kEpoll: its interest list.
+  EpollSet* epoll = nullptr;
   bool private_description = false;
   bool pos_local = false;
   uint64_t pos = 0;
   uint64_t ahead_used = 0;
 };
+
+// Frees an epoll instance's interest list (syscalls/poll.cc).
+void epoll_release(EpollSet* set);
 
 // A new description with one reference; nullptr when the kernel heap is exhausted.
 File* file_new(FileKind kind, uint32_t flags, const char* path);

@@ -108,6 +108,13 @@ int64_t pipe_write(File* f, const char* buf, uint64_t n) {
 
 uint64_t pipe_available(const File* f) { return f->pipe->used; }
 
+uint32_t pipe_poll(const File* f) {
+  // ABI: POLLIN 0x1, POLLOUT 0x4, POLLERR 0x8, POLLHUP 0x10, POLLRDNORM 0x40, POLLWRNORM 0x100.
+  const Pipe* p = f->pipe;
+  if (f->write_end) return (p->used < Pipe::kCapacity ? 0x4 | 0x100 : 0) | (p->readers ? 0 : 0x8);
+  return (p->used ? 0x1 | 0x40 : 0) | (p->writers ? 0 : 0x10);
+}
+
 void pipe_release(Pipe* p, bool write_end) {
   if (write_end)
     --p->writers;

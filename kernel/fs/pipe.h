@@ -19,6 +19,9 @@ int64_t pipe_create(uint32_t flags, File** read_end, File** write_end);
 int64_t pipe_read(File* f, char* buf, uint64_t n);
 int64_t pipe_write(File* f, const char* buf, uint64_t n);
 uint64_t pipe_available(const File* f);
+// poll(2)'s view of one end: readable (POLLIN) or writable (POLLOUT) now, POLLHUP on a
+// read end whose writers are gone, POLLERR on a write end whose readers are.
+uint32_t pipe_poll(const File* f);
 void pipe_release(Pipe* p, bool write_end);
 
 }  // namespace burrow::kernel::fs

@@ -114,6 +114,9 @@ void describe_fd(const File* f, Writer& w) {
     case FileKind::kSocket:
       w.str("socket:[").dec(reinterpret_cast<uint64_t>(f) & 0xFFFFFF).str("]");
       return;
+    case FileKind::kEpoll:
+      w.str("anon_inode:[eventpoll]");
+      return;
     default:
       w.str("anon_inode:[burrow]");
   }
@@ -383,6 +386,10 @@ int64_t fstat_special(const File* f, void* out) {
       return 1;
     case FileKind::kSocket:
       fill_stat(st, kIfSock | 0777, 0, reinterpret_cast<uint64_t>(f) & 0xFFFFFF);
+      st->blksize = 4096;
+      return 1;
+    case FileKind::kEpoll:
+      fill_stat(st, 0600, 0, 1);  // an anonymous inode: no file type bits
       st->blksize = 4096;
       return 1;
     default:

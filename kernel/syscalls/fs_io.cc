@@ -84,6 +84,8 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
       return fs::pipe_read(f, out, n);
     case FileKind::kSocket:
       return offset >= 0 ? -ESPIPE : -ENOTCONN;
+    case FileKind::kEpoll:
+      return -EINVAL;
     case FileKind::kSynthetic: {
       if (int64_t e = fs::file_generate(f); e < 0) return e;
       uint64_t at = offset < 0 ? f->offset : static_cast<uint64_t>(offset);
@@ -233,6 +235,8 @@ int64_t sys_lseek(int fd, int64_t offset, int whence) {
     case FileKind::kPipe:
     case FileKind::kSocket:
       return -ESPIPE;
+    case FileKind::kEpoll:
+      return 0;  // Linux: noop_llseek
     case FileKind::kSynthetic: {
       int64_t base = whence == 0 ? 0 : whence == 1 ? static_cast<int64_t>(f->offset)
                                    : whence == 2 ? static_cast<int64_t>(f->size) : -1;

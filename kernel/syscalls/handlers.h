@@ -179,6 +179,21 @@ int64_t sys_clock_getres(int clock, uint64_t ts);
 int64_t sys_gettimeofday(UserPtr<int64_t> tv, uint64_t tz);
 int64_t sys_getrusage(int who, uint64_t usage);
 int64_t sys_get_mempolicy(uint64_t mode, uint64_t nodemask, uint64_t maxnode, uint64_t addr, uint64_t flags);
+// poll.cc
+int64_t sys_epoll_create(int size);
+int64_t sys_epoll_create1(int flags);
+int64_t sys_epoll_ctl(int epfd, int op, int fd, uint64_t event);
+int64_t sys_epoll_wait(int epfd, uint64_t events, int maxevents, int timeout_ms);
+int64_t sys_epoll_pwait(int epfd, uint64_t events, int maxevents, int timeout_ms, uint64_t sigmask,
+                        uint64_t sigsetsize);
+int64_t sys_epoll_pwait2(int epfd, uint64_t events, int maxevents, uint64_t timeout, uint64_t sigmask,
+                         uint64_t sigsetsize);
+int64_t sys_poll(uint64_t fds, uint64_t n, int timeout_ms);
+int64_t sys_ppoll(uint64_t fds, uint64_t n, uint64_t timeout, uint64_t sigmask, uint64_t sigsetsize);
+int64_t sys_select(int nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds, uint64_t timeout);
+int64_t sys_pselect6(int nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds, uint64_t timeout,
+                     uint64_t sigmask);
+
 int64_t sys_nanosleep(uint64_t req, uint64_t rem);
 int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem);
 int64_t sys_time(uint64_t tloc);

@@ -23,6 +23,10 @@ uint64_t (*rlimits())[2] {
 
 }  // namespace
 
+uint64_t rlimit_current(int resource) {
+  return resource >= 0 && resource < static_cast<int>(abi::kRlimitCount) ? rlimits()[resource][0] : ~0ull;
+}
+
 int64_t sys_uname(UserPtr<char> buf) {
   constexpr uint64_t kField = 65;
   const abi::BootInfo& b = boot_info();

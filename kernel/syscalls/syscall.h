@@ -51,4 +51,7 @@ int64_t adapt(const uint64_t* args) {
 // does not do yet. The caller returns -ENOSYS.
 int64_t unsupported(const char* what);
 
+// The soft limit of an rlimit resource (RLIMIT_*), as setrlimit left it.
+uint64_t rlimit_current(int resource);
+
 }  // namespace burrow::kernel

@@ -40,6 +40,9 @@ namespace {
   X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
   /* time.cc */                                                                                          \
   X(clock_gettime) X(clock_getres) X(gettimeofday) X(time) X(nanosleep) X(clock_nanosleep)                                              \
+  /* poll.cc */                                                                                          \
+  X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create) X(epoll_create1) X(epoll_ctl) X(epoll_wait)    \
+  X(epoll_pwait) X(epoll_pwait2)                                                                         \
   /* info.cc */                                                                                          \
   X(uname) X(sysinfo) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit) X(getrusage) X(get_mempolicy)
 

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <climits>
 #include <cstring>
 #include <span>
@@ -250,6 +252,53 @@ int64_t FileService::pwrite(uint64_t handle, uint64_t buf, uint64_t len, uint64_
   if (!get(handle)) return -EBADF;
   if (static_cast<int64_t>(offset) < 0) return -EINVAL;
   return transfer(handle, buf, len, static_cast<int64_t>(offset), false);
+}
+
+int64_t FileService::poll(uint64_t entries, uint64_t count, int64_t timeout_ns) {
+  if (count == 0 || count > abi::kMaxPollEntries) return -EINVAL;
+  std::vector<abi::PollEntry> in(count);
+  if (!get_bytes(entries, in.data(), count * sizeof(abi::PollEntry))) return -EFAULT;
+  std::vector<pollfd> fds(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    Handle* h = get(in[i].handle);
+    // A bad handle polls as an invalid fd: POLLNVAL, as poll(2) says of one.
+    fds[i] = {h ? h->fd : -1, static_cast<short>(in[i].events), 0};
+    if (!h) fds[i].revents = POLLNVAL;
+  }
+  // The deadline is kept across EINTR (a signal to the monitor) so a retry does not
+  // wait longer than asked.
+  timespec deadline{};
+  if (timeout_ns >= 0) {
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ns / 1'000'000'000;
+    deadline.tv_nsec += timeout_ns % 1'000'000'000;
+    if (deadline.tv_nsec >= 1'000'000'000) {
+      deadline.tv_nsec -= 1'000'000'000;
+      ++deadline.tv_sec;
+    }
+  }
+  int n;
+  for (;;) {
+    timespec left{}, *wait = nullptr;
+    if (timeout_ns >= 0) {
+      timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      int64_t ns = (deadline.tv_sec - now.tv_sec) * 1'000'000'000 + (deadline.tv_nsec - now.tv_nsec);
+      if (ns < 0) ns = 0;
+      left = {ns / 1'000'000'000, ns % 1'000'000'000};
+      wait = &left;
+    }
+    n = ::ppoll(fds.data(), fds.size(), wait, nullptr);
+    if (n >= 0 || errno != EINTR) break;
+  }
+  if (n < 0) return -errno;
+  int ready = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    in[i].revents = static_cast<uint16_t>(fds[i].revents);
+    if (in[i].revents) ++ready;
+  }
+  if (!put(entries, in.data(), count * sizeof(abi::PollEntry))) return -EFAULT;
+  return ready;
 }
 
 int64_t FileService::seek(uint64_t handle, uint64_t offset, uint64_t whence) {

@@ -103,6 +103,11 @@ enum class Hypercall : uint64_t {
   // args: nanoseconds → 0. The program sleeps (nanosleep): the monitor blocks the
   // vCPU's thread that long on the host, so the VM uses no CPU meanwhile.
   kSleep = 28,
+  // args: guest virtual PollEntry array, count (at most kMaxPollEntries), timeout in
+  // ns (negative: none) → how many entries got a non-zero revents, or -errno. The
+  // monitor polls the host fds behind the handles (poll(2) semantics: POLLHUP, POLLERR
+  // and POLLNVAL are always reported) and blocks the vCPU's thread meanwhile.
+  kPoll = 29,
 
   // Memory (64 and up).
   // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
@@ -148,6 +153,15 @@ struct FileFill {
 };
 static_assert(sizeof(FileFill) == 24);
 inline constexpr uint64_t kMaxFileFills = 512;
+
+// One descriptor of a kPoll request.
+struct PollEntry {
+  uint64_t handle;
+  uint32_t events;   // POLLIN, POLLOUT, ... as poll(2)
+  uint32_t revents;  // written by the monitor
+};
+static_assert(sizeof(PollEntry) == 16);
+inline constexpr uint64_t kMaxPollEntries = 4096;
 
 // kOpen's read-ahead (see kOpen): the monitor writes the header, then `length` bytes
 // of data right after it.
