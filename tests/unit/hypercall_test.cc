@@ -3,6 +3,7 @@
 // Host fds 0..2 are swapped for memory files around calls, so the test sees everything
 // the monitor writes and can prove that a refused call wrote nothing.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -368,6 +369,21 @@ TEST_F(HypercallTest, OpenReadAheadIsChecked) {
   EXPECT_EQ(header.length, 5u);
   EXPECT_EQ(header.flags, 0u);
   ::unlink(file.c_str());
+}
+
+// kPoll: counts and buffers are checked; a handle that is not open polls as an
+// invalid fd (POLLNVAL), and a zero timeout never blocks.
+TEST_F(HypercallTest, PollIsChecked) {
+  EXPECT_EQ(call(Hypercall::kPoll, kUserRw, 0, 0), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kPoll, kUserRw, abi::kMaxPollEntries + 1, 0), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kPoll, kSupervisor, 1, 0), kEfault);
+  EXPECT_EQ(call(Hypercall::kPoll, kUserRo, 1, 0), kEfault);  // revents cannot be written
+  abi::PollEntry e[2] = {{77, 1, 0}, {~0ull, 1, 0}};
+  std::memcpy(host(kUserRw), e, sizeof(e));
+  EXPECT_EQ(call(Hypercall::kPoll, kUserRw, 2, 0), 2);
+  std::memcpy(e, host(kUserRw), sizeof(e));
+  EXPECT_EQ(e[0].revents, static_cast<uint32_t>(POLLNVAL));
+  EXPECT_EQ(e[1].revents, static_cast<uint32_t>(POLLNVAL));
 }
 
 TEST_F(HypercallTest, FdsOtherThanStdioAreEbadf) {

@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <climits>
@@ -263,8 +264,10 @@ int64_t FileService::poll(uint64_t entries, uint64_t count, int64_t timeout_ns) 
     Handle* h = get(in[i].handle);
     // A bad handle polls as an invalid fd: POLLNVAL, as poll(2) says of one.
     fds[i] = {h ? h->fd : -1, static_cast<short>(in[i].events), 0};
-    if (!h) fds[i].revents = POLLNVAL;
   }
+  // Some entry answers at once (POLLNVAL): the host is asked without waiting.
+  bool invalid = std::any_of(fds.begin(), fds.end(), [](const pollfd& p) { return p.fd < 0; });
+  if (invalid) timeout_ns = 0;
   // The deadline is kept across EINTR (a signal to the monitor) so a retry does not
   // wait longer than asked.
   timespec deadline{};
@@ -294,7 +297,7 @@ int64_t FileService::poll(uint64_t entries, uint64_t count, int64_t timeout_ns) 
   if (n < 0) return -errno;
   int ready = 0;
   for (uint64_t i = 0; i < count; ++i) {
-    in[i].revents = static_cast<uint16_t>(fds[i].revents);
+    in[i].revents = fds[i].fd < 0 ? POLLNVAL : static_cast<uint16_t>(fds[i].revents);
     if (in[i].revents) ++ready;
   }
   if (!put(entries, in.data(), count * sizeof(abi::PollEntry))) return -EFAULT;
