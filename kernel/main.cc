@@ -138,12 +138,23 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
   enter_user(f);
 }
 
-extern "C" void handle_syscall(abi::TrapFrame* f) {
+// Returns nonzero when `f` changed beyond rax (a handler entered, rt_sigreturn):
+// then every register is restored from it (entry.S).
+extern "C" int handle_syscall(abi::TrapFrame* f) {
   abi::PerCpu* cpu = this_cpu();
   if (cpu->in_kernel) kernel_fault(f);
   cpu->in_kernel = 1;
   ++(f->vector == abi::kFastSyscallVector ? g_fast_calls : g_trapped_calls);
   uint64_t nr = f->rax;
+  if (nr == __NR_rt_sigreturn) {
+    if (g_boot->flags & abi::kBootStrace) {
+      uint64_t none[6] = {};
+      trace_syscall(nr, none, 0);
+    }
+    sigreturn(f);
+    prepare_return(f);
+    return 1;
+  }
   uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
   if ((nr == __NR_exit_group || nr == __NR_exit) && (g_boot->flags & abi::kBootStrace)) trace_syscall(nr, args, 0);
   int64_t result = dispatch_syscall(nr, args);
@@ -152,7 +163,26 @@ extern "C" void handle_syscall(abi::TrapFrame* f) {
   f->rax = static_cast<uint64_t>(result);
   f->rcx = f->rip;
   f->r11 = f->rflags;
+  bool signal = cpu->signal_pending;
+  if (signal) deliver_signals(f);
   prepare_return(f);
+  return signal;
+}
+
+// A call on the light path (entry.S) raised a signal for a handler: `f` is the
+// program's state after the call, rax its result.
+extern "C" void deliver_after_light_call(abi::TrapFrame* f) {
+  f->rcx = f->rip;
+  f->r11 = f->rflags;
+  deliver_signals(f);
+  prepare_return(f);
+}
+
+// A fault the program takes: its handler, if it has one that may run now; else the
+// default action, death.
+// `code` is siginfo's si_code for the handler; the report of a death keeps `kill_code`.
+void fault(abi::TrapFrame* f, int sig, uint64_t addr, int code, int kill_code) {
+  if (!fault_to_handler(sig, code, addr)) kill_program(sig, addr, f->rip, kill_code);
 }
 
 extern "C" void handle_exception(abi::TrapFrame* f) {
@@ -166,26 +196,36 @@ extern "C" void handle_exception(abi::TrapFrame* f) {
         case mm::FaultResult::kHandled:
           break;
         case mm::FaultResult::kMapError:
-          kill_program(kSigSegv, f->cr2, f->rip, kSegvMapErr);
+          fault(f, kSigSegv, f->cr2, kSegvMapErr, kSegvMapErr);
+          break;
         case mm::FaultResult::kAccessError:
-          kill_program(kSigSegv, f->cr2, f->rip, kSegvAccErr);
+          fault(f, kSigSegv, f->cr2, kSegvAccErr, kSegvAccErr);
+          break;
       }
       break;
     case 0:   // #DE
+      fault(f, kSigFpe, f->rip, 1 /* FPE_INTDIV */, 0);
+      break;
     case 16:  // #MF
     case 19:  // #XM
-      kill_program(kSigFpe, f->rip, f->rip, 0);
+      fault(f, kSigFpe, f->rip, 0, 0);
+      break;
     case 1:  // #DB
     case 3:  // #BP
-      kill_program(kSigTrap, f->rip, f->rip, 0);
+      fault(f, kSigTrap, f->rip, 0x80 /* SI_KERNEL */, 0);
+      break;
     case 6:  // #UD
-      kill_program(kSigIll, f->rip, f->rip, 0);
+      fault(f, kSigIll, f->rip, 2 /* ILL_ILLOPN */, 0);
+      break;
     case 12:  // #SS
     case 17:  // #AC
-      kill_program(kSigBus, f->rip, f->rip, 0);
+      fault(f, kSigBus, f->rip, 0, 0);
+      break;
     default:  // #GP and the rest: what Linux reports as SIGSEGV with si_addr 0
-      kill_program(kSigSegv, 0, f->rip, 0x80 /* SI_KERNEL */);
+      fault(f, kSigSegv, 0, 0x80 /* SI_KERNEL */, 0x80);
+      break;
   }
+  if (cpu->signal_pending) deliver_signals(f);
   prepare_return(f);
 }
 

@@ -168,6 +168,7 @@ int64_t sys_clone3(uint64_t args, uint64_t size);
 // signal.cc — dispositions and masks (delivery comes later), kill of oneself.
 int64_t sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, uint64_t sigsetsize);
 int64_t sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, uint64_t sigsetsize);
+int64_t sys_rt_sigpending(uint64_t set, uint64_t sigsetsize);
 int64_t sys_sigaltstack(uint64_t ss, uint64_t old_ss);
 int64_t sys_kill(int pid, int sig);
 int64_t sys_tkill(int tid, int sig);

@@ -37,7 +37,7 @@ namespace {
   /* exec.cc */                                                                                          \
   X(execve) X(execveat) X(fork) X(vfork) X(clone) X(clone3)                                                                                \
   /* signal.cc */                                                                                        \
-  X(rt_sigaction) X(rt_sigprocmask) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
+  X(rt_sigaction) X(rt_sigprocmask) X(rt_sigpending) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
   /* time.cc */                                                                                          \
   X(clock_gettime) X(clock_getres) X(gettimeofday) X(time) X(nanosleep) X(clock_nanosleep)                                              \
   /* poll.cc */                                                                                          \

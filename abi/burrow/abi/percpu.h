@@ -19,7 +19,8 @@ struct PerCpu {
   uint64_t cpu;             // 0x20
   uint64_t return_stub;     // 0x28: this CPU's return trampoline
   uint64_t in_kernel;       // 0x30: nonzero while the personality runs
-  uint64_t reserved[25];
+  uint64_t signal_pending;  // 0x38: a signal waits for delivery to a handler
+  uint64_t reserved[24];
   uint8_t hypercall[256];   // 0x100: this CPU's HypercallRequest
 };
 static_assert(offsetof(PerCpu, user_rsp) == 0x00);
@@ -27,6 +28,7 @@ static_assert(offsetof(PerCpu, return_rip) == 0x08);
 static_assert(offsetof(PerCpu, return_rsp) == 0x10);
 static_assert(offsetof(PerCpu, return_stub) == 0x28);
 static_assert(offsetof(PerCpu, in_kernel) == 0x30);
+static_assert(offsetof(PerCpu, signal_pending) == 0x38);
 static_assert(offsetof(PerCpu, hypercall) == 0x100);
 static_assert(sizeof(PerCpu) == 0x200);
 

@@ -76,6 +76,10 @@ syscall_frame_rest:
   movq $USER_SS, TF_SS(%rsp)
   mov %rsp, %rdi
   call handle_syscall
+  /* Nonzero: the frame changed beyond rax (a signal handler to enter, or
+     rt_sigreturn): every register comes back from it. */
+  test %eax, %eax
+  jnz return_to_user
   jmp syscall_return
 
 /* From the exception shim: the hardware frame, vector, error, rax and CR2 are at
@@ -192,6 +196,8 @@ fast_syscall_entry:
   push %rdi
   mov %rsp, %rdi
   call *%r11
+  cmpq $0, %gs:PC_SIGNAL_PENDING
+  jne 4f
   pop %rdi
   pop %rsi
   pop %rdx
@@ -227,5 +233,31 @@ fast_syscall_entry:
   mov %rax, TF_RAX(%rsp)
   movq $FAST_SYSCALL_VECTOR, TF_VECTOR(%rsp)
   jmp syscall_frame_rest
+/* The call raised a signal for a handler: the program's registers back as the
+   light path saved them (rax = the result), then the full frame, in which the
+   handler is entered. */
+4:pop %rdi
+  pop %rsi
+  pop %rdx
+  pop %r10
+  pop %r8
+  pop %r9
+  pop %rcx
+  pop %r11
+  sub $TF_FROM_TOP, %rsp
+  SAVE_GPRS_EXCEPT_RAX
+  mov %rax, TF_RAX(%rsp)
+  movq $FAST_SYSCALL_VECTOR, TF_VECTOR(%rsp)
+  movq $0, TF_ERROR(%rsp)
+  movq $0, TF_CR2(%rsp)
+  mov %rcx, TF_RIP(%rsp)
+  movq $USER_CS, TF_CS(%rsp)
+  mov %r11, TF_RFLAGS(%rsp)
+  mov (PC_USER_RSP - PER_CPU_SIZE + TF_FROM_TOP)(%rsp), %rax
+  mov %rax, TF_RSP(%rsp)
+  movq $USER_SS, TF_SS(%rsp)
+  mov %rsp, %rdi
+  call deliver_after_light_call
+  jmp return_to_user
 
   .section .note.GNU-stack,"",@progbits
