@@ -15,6 +15,7 @@
 #include "syscalls/brk.h"
 #include "syscalls/handlers.h"
 #include "syscalls/signals.h"
+#include "syscalls/timer.h"
 #include "clock.h"
 #include "fs/fdtable.h"
 #include "fs/path.h"
@@ -163,6 +164,7 @@ extern "C" int handle_syscall(abi::TrapFrame* f) {
   f->rax = static_cast<uint64_t>(result);
   f->rcx = f->rip;
   f->r11 = f->rflags;
+  if (timer_deadline()) timer_expire();
   bool signal = cpu->signal_pending;
   if (signal) deliver_signals(f);
   prepare_return(f);
@@ -225,6 +227,7 @@ extern "C" void handle_exception(abi::TrapFrame* f) {
       fault(f, kSigSegv, 0, 0x80 /* SI_KERNEL */, 0x80);
       break;
   }
+  if (timer_deadline()) timer_expire();
   if (cpu->signal_pending) deliver_signals(f);
   prepare_return(f);
 }

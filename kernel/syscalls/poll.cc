@@ -14,6 +14,8 @@
 #include "syscalls/errno.h"
 #include "syscalls/handlers.h"
 #include "syscalls/syscall.h"
+#include "syscalls/timer.h"
+#include "percpu.h"
 #include "uaccess.h"
 
 namespace burrow::kernel {
@@ -88,9 +90,31 @@ int64_t poll_fds(uint64_t n, int64_t timeout_ns) {
     p.revents = static_cast<int16_t>(got & want);
     if (p.revents) ++ready;
   }
+  // The interval timer ends a wait at its deadline: SIGALRM, and EINTR if it has a
+  // handler (ignored, the wait goes on).
+  int64_t start = monotonic_ns();
+  auto wait_for = [&](int64_t want) {
+    int64_t deadline = timer_deadline();
+    if (ready || !deadline) return want;
+    int64_t until = deadline - monotonic_ns();
+    if (until < 0) until = 0;
+    return want < 0 || until < want ? until : want;
+  };
+  auto expired = [&](int64_t* want) {
+    if (!timer_expire()) return false;
+    if (this_cpu()->signal_pending) return true;
+    if (*want >= 0) *want = *want - (monotonic_ns() - start) > 0 ? *want - (monotonic_ns() - start) : 0;
+    return false;
+  };
   if (host) {
-    int64_t r = hypercall(abi::Hypercall::kPoll, reinterpret_cast<uint64_t>(g_host), host,
-                          static_cast<uint64_t>(ready ? 0 : timeout_ns));
+    int64_t r;
+    for (;;) {
+      int64_t wait = wait_for(ready ? 0 : timeout_ns);
+      r = hypercall(abi::Hypercall::kPoll, reinterpret_cast<uint64_t>(g_host), host, static_cast<uint64_t>(wait));
+      if (r != 0 || wait == (ready ? 0 : timeout_ns)) break;
+      if (expired(&timeout_ns)) return -EINTR;
+      if (timeout_ns == 0) break;
+    }
     if (r < 0) return r;
     for (uint64_t j = 0; j < host; ++j) {
       PollFd& p = g_fds[g_host_index[j]];
@@ -100,11 +124,16 @@ int64_t poll_fds(uint64_t n, int64_t timeout_ns) {
     return ready;
   }
   if (ready || timeout_ns == 0) return ready;
-  if (timeout_ns < 0)
-    return unsupported("poll or select with no time limit on descriptors only this VM could make ready "
-                       "(one thread: it would wait forever)");
-  hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(timeout_ns));
-  return 0;
+  for (;;) {
+    int64_t wait = wait_for(timeout_ns);
+    if (wait < 0)
+      return unsupported("poll or select with no time limit on descriptors only this VM could make ready "
+                         "(one thread: it would wait forever)");
+    if (wait > 0) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(wait));
+    if (wait == timeout_ns) return 0;
+    if (expired(&timeout_ns)) return -EINTR;
+    if (timeout_ns == 0) return 0;
+  }
 }
 
 // Linux: more descriptors than RLIMIT_NOFILE is EINVAL.

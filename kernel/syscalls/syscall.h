@@ -51,6 +51,10 @@ int64_t adapt(const uint64_t* args) {
 // does not do yet. The caller returns -ENOSYS.
 int64_t unsupported(const char* what);
 
+// Rewritten sites call handlers directly (the light path) unless turned off: then
+// every call takes the full path, which checks the interval timer.
+void light_path_enable(bool on);
+
 // The soft limit of an rlimit resource (RLIMIT_*), as setrlimit left it.
 uint64_t rlimit_current(int resource);
 

@@ -40,6 +40,8 @@ namespace {
   X(rt_sigaction) X(rt_sigprocmask) X(rt_sigpending) X(sigaltstack) X(kill) X(tkill) X(tgkill)                           \
   /* time.cc */                                                                                          \
   X(clock_gettime) X(clock_getres) X(gettimeofday) X(time) X(nanosleep) X(clock_nanosleep)                                              \
+  /* timer.cc */                                                                                         \
+  X(alarm) X(setitimer) X(getitimer)                                                                     \
   /* poll.cc */                                                                                          \
   X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create) X(epoll_create1) X(epoll_ctl) X(epoll_wait)    \
   X(epoll_pwait) X(epoll_pwait2)                                                                         \
@@ -78,12 +80,17 @@ static_assert(kTableSize == 512, "entry.S: SYSCALL_TABLE_SIZE");
 constexpr SyscallFn kNoFns[kTableSize] = {};
 extern "C" constinit const SyscallFn* burrow_syscall_fns = kTable.fns;
 
+constinit const SyscallFn* g_light_fns = kTable.fns;
+
 void light_path_init(const abi::BootInfo& boot) {
   if (boot.flags & abi::kBootStrace)
-    burrow_syscall_fns = kNoFns;
+    g_light_fns = kNoFns;
   else if (boot.flags & abi::kBootStats)
-    burrow_syscall_fns = kCountingTable.fns;
+    g_light_fns = kCountingTable.fns;
+  burrow_syscall_fns = g_light_fns;
 }
+
+void light_path_enable(bool on) { burrow_syscall_fns = on ? g_light_fns : kNoFns; }
 
 uint64_t take_light_calls() {
   uint64_t n = g_light_calls;

@@ -3,6 +3,10 @@
 
 #include "burrow/abi/hypercall.h"
 #include "hypercall.h"
+#include "percpu.h"
+#include "syscalls/errno.h"
+#include "syscalls/timer.h"
+#include "uaccess.h"
 #include "syscalls/handlers.h"
 #include "syscalls/syscall.h"
 
@@ -50,10 +54,9 @@ int64_t read_timespec(uint64_t addr, int64_t* ns) {
 
 }  // namespace
 
-// With one thread nothing can wake the program early (no signal reaches a handler
-// yet), so `rem` is never written and the monitor simply sleeps that long.
+// With one thread only the interval timer can end a sleep early: then SIGALRM goes to
+// its handler and the call says EINTR with the time left in `rem` (relative sleeps).
 int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem) {
-  (void)rem;
   constexpr int kTimerAbstime = 1;
   if (clock == kClockThreadCputime) return -EINVAL;
   int64_t now;
@@ -63,7 +66,23 @@ int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem) {
   // ABI: clock_nanosleep returns the error number itself, not -1 and errno; the
   // C library turns our -errno into that.
   int64_t relative = (flags & kTimerAbstime) ? ns - now : ns;
-  if (relative > 0) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(relative));
+  int64_t wake = monotonic_ns() + relative;
+  while (relative > 0) {
+    int64_t deadline = timer_deadline();
+    if (deadline && deadline < wake) {
+      if (deadline > monotonic_ns()) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(deadline - monotonic_ns()));
+      timer_expire();
+      if (this_cpu()->signal_pending) {
+        int64_t left = wake - monotonic_ns();
+        int64_t t[2] = {left > 0 ? left / 1'000'000'000 : 0, left > 0 ? left % 1'000'000'000 : 0};
+        if (rem && !(flags & kTimerAbstime) && !UserPtr<int64_t>(rem).write(t, 2)) return -EFAULT;
+        return -EINTR;
+      }
+    } else {
+      hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(relative));
+    }
+    relative = wake - monotonic_ns();
+  }
   return 0;
 }
 
