@@ -112,6 +112,10 @@ void file_put(File* f) {
   }
   if (f->kind == FileKind::kPipe) pipe_release(f->pipe, f->write_end);
   if (f->kind == FileKind::kEpoll) epoll_release(f->epoll);
+  if (f->kind == FileKind::kSocket) {
+    if (f->rx) file_put(f->rx);
+    if (f->tx) file_put(f->tx);
+  }
   if (f->path) kfree(f->path, strlen(f->path) + 1);
   for (Chunk* c = f->data; c;) {
     Chunk* next = c->next;

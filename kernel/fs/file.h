@@ -41,8 +41,13 @@ struct File {
   // kPipe
   Pipe* pipe = nullptr;
   bool write_end = false;
-  // kSocket: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
+  // kSocket: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. One of a socketpair: the
+  // pipe ends it receives from (rx) and sends into (tx); nullptr once shut down
+  // that way (or never connected).
   uint32_t socket_type = 0;
+  File* rx = nullptr;
+  File* tx = nullptr;
+  bool connected = false;
   // kHost opened by this VM (kOpen): no other process shares the description, so
   // the guest may move its position itself. Then, with pos_local, the position is
   // `pos` (a directory's: the d_off of the last record returned) and the host

@@ -11,6 +11,7 @@
 #include "lib/heap.h"
 #include "lib/string.h"
 #include "syscalls/handlers.h"
+#include "syscalls/socket.h"
 #include "syscalls/signals.h"
 #include "syscalls/syscall.h"
 
@@ -83,7 +84,8 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
       if (offset >= 0) return -ESPIPE;
       return fs::pipe_read(f, out, n);
     case FileKind::kSocket:
-      return offset >= 0 ? -ESPIPE : -ENOTCONN;
+      if (offset >= 0) return -ESPIPE;
+      return socket_read(f, out, n, f->flags & kNonBlock);
     case FileKind::kEpoll:
       return -EINVAL;
     case FileKind::kSynthetic: {
@@ -126,7 +128,11 @@ int64_t write_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
     case FileKind::kSynthetic:
       return -EINVAL;
     case FileKind::kSocket:
-      return offset >= 0 ? -ESPIPE : -ENOTCONN;
+      if (offset >= 0) return -ESPIPE;
+      if (!f->connected) return -ENOTCONN;
+      // SAFETY: prepare() checked [buf, buf+n).
+      r = socket_write(f, reinterpret_cast<const char*>(buf), n, f->flags & kNonBlock);
+      break;
     default:
       return -EINVAL;
   }

@@ -14,6 +14,7 @@
 #include "syscalls/errno.h"
 #include "syscalls/handlers.h"
 #include "syscalls/syscall.h"
+#include "syscalls/socket.h"
 #include "syscalls/timer.h"
 #include "percpu.h"
 #include "uaccess.h"
@@ -56,6 +57,10 @@ bool guest_revents(const File* f, uint32_t* out) {
       *out = fs::pipe_poll(f);
       return true;
     case FileKind::kSocket: {
+      if (f->connected) {
+        *out = socket_poll(f);
+        return true;
+      }
       // Linux's unix_poll for a socket that never connected: writable; a stream or
       // seqpacket one also hung up (not connected).
       constexpr uint32_t kSockDgram = 2;
