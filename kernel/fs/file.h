@@ -18,6 +18,7 @@ enum class FileKind : uint8_t {
   kSynthetic,  // generated contents (/proc files), snapshotted at open
   kSocket,     // an AF_UNIX socket that never connected (no peer exists in this VM)
   kEpoll,      // an epoll instance (syscalls/poll.cc)
+  kEventfd,    // an eventfd counter (syscalls/poll.cc)
 };
 
 struct Pipe;
@@ -55,6 +56,9 @@ struct File {
   // directory's read-ahead already returned.
   // kEpoll: its interest list.
   EpollSet* epoll = nullptr;
+  // kEventfd: the counter, and EFD_SEMAPHORE.
+  uint64_t count = 0;
+  bool semaphore = false;
   bool private_description = false;
   bool pos_local = false;
   uint64_t pos = 0;

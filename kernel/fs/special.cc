@@ -117,6 +117,9 @@ void describe_fd(const File* f, Writer& w) {
     case FileKind::kEpoll:
       w.str("anon_inode:[eventpoll]");
       return;
+    case FileKind::kEventfd:
+      w.str("anon_inode:[eventfd]");
+      return;
     default:
       w.str("anon_inode:[burrow]");
   }
@@ -389,6 +392,7 @@ int64_t fstat_special(const File* f, void* out) {
       st->blksize = 4096;
       return 1;
     case FileKind::kEpoll:
+    case FileKind::kEventfd:
       fill_stat(st, 0600, 0, 1);  // an anonymous inode: no file type bits
       st->blksize = 4096;
       return 1;

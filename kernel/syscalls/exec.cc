@@ -58,8 +58,8 @@ int64_t do_execve(int dirfd, uint64_t user_path, uint64_t argv, uint64_t envp, i
     if (!f || fs::fd_cloexec(fd)) continue;
     // In-guest objects do not survive the VM's memory being replaced.
     if (f->kind == fs::FileKind::kPipe || f->kind == fs::FileKind::kSynthetic || f->kind == fs::FileKind::kSocket ||
-        f->kind == fs::FileKind::kEpoll)
-      return unsupported("execve while a pipe, socket, epoll or /proc file is open without FD_CLOEXEC");
+        f->kind == fs::FileKind::kEpoll || f->kind == fs::FileKind::kEventfd)
+      return unsupported("execve while a pipe, socket, epoll, eventfd or /proc file is open without FD_CLOEXEC");
     if (count == abi::kMaxInheritedFds) return unsupported("execve with more than 256 inherited descriptors");
     // The next program reads on from where this one left the position.
     if (f->kind == fs::FileKind::kHost)

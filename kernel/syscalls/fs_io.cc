@@ -88,6 +88,8 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
       return socket_read(f, out, n, f->flags & kNonBlock);
     case FileKind::kEpoll:
       return -EINVAL;
+    case FileKind::kEventfd:
+      return offset >= 0 ? -ESPIPE : eventfd_read(f, out, n);
     case FileKind::kSynthetic: {
       if (int64_t e = fs::file_generate(f); e < 0) return e;
       uint64_t at = offset < 0 ? f->offset : static_cast<uint64_t>(offset);
@@ -127,6 +129,10 @@ int64_t write_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
       break;
     case FileKind::kSynthetic:
       return -EINVAL;
+    case FileKind::kEventfd:
+      if (offset >= 0) return -ESPIPE;
+      // SAFETY: prepare() checked [buf, buf+n).
+      return eventfd_write(f, reinterpret_cast<const char*>(buf), n);
     case FileKind::kSocket:
       if (offset >= 0) return -ESPIPE;
       if (!f->connected) return -ENOTCONN;
@@ -242,6 +248,7 @@ int64_t sys_lseek(int fd, int64_t offset, int whence) {
     case FileKind::kSocket:
       return -ESPIPE;
     case FileKind::kEpoll:
+    case FileKind::kEventfd:
       return 0;  // Linux: noop_llseek
     case FileKind::kSynthetic: {
       int64_t base = whence == 0 ? 0 : whence == 1 ? static_cast<int64_t>(f->offset)

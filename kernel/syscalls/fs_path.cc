@@ -123,6 +123,36 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
   return fs::fd_install(f, flags & kCloexec);
 }
 
+// An anonymous file in the monitor's memory, a host file like any other for reads,
+// writes and mappings; /proc/self/fd shows it as Linux does.
+int64_t sys_memfd_create(uint64_t name, uint32_t flags) {
+  constexpr uint32_t kCloexec = 1, kAllowSealing = 2, kHugetlb = 4, kNoexecSeal = 8, kExec = 0x10;
+  if (flags & ~(kCloexec | kAllowSealing | kHugetlb | kNoexecSeal | kExec | (0x3fu << 26))) return -EINVAL;
+  if (flags & kHugetlb) return unsupported("memfd_create with MFD_HUGETLB");
+  static constinit char buf[256] = {};
+  int64_t len = mm::user_strnlen(name, 250);
+  if (len < 0) return -EFAULT;
+  if (len >= 250) return -EINVAL;
+  // SAFETY: user_strnlen checked the string is readable.
+  memcpy(buf, reinterpret_cast<const char*>(name), static_cast<size_t>(len));
+  buf[len] = '\0';
+  int64_t h = hypercall(Hypercall::kMemfd, va(buf), static_cast<uint64_t>(len), flags & kAllowSealing);
+  if (h < 0) return h;
+  static constinit char shown[256 + 24] = {};
+  memcpy(shown, "/memfd:", 7);
+  memcpy(shown + 7, buf, static_cast<size_t>(len));
+  memcpy(shown + 7 + len, " (deleted)", 11);
+  File* f = fs::file_new(FileKind::kHost, 2 /* O_RDWR */, shown);
+  if (!f) {
+    hypercall(Hypercall::kClose, static_cast<uint64_t>(h) & 0xFFFFFFFF);
+    return -ENOMEM;
+  }
+  f->handle = static_cast<uint64_t>(h) & 0xFFFFFFFF;
+  f->is_regular = true;
+  f->private_description = true;
+  return fs::fd_install(f, flags & kCloexec);
+}
+
 int64_t sys_open(uint64_t path, int flags, uint32_t mode) { return sys_openat(kAtFdcwd, path, flags, mode); }
 
 int64_t sys_creat(uint64_t path, uint32_t mode) {

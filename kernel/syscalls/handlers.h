@@ -180,6 +180,10 @@ int64_t sys_clock_getres(int clock, uint64_t ts);
 int64_t sys_gettimeofday(UserPtr<int64_t> tv, uint64_t tz);
 int64_t sys_getrusage(int who, uint64_t usage);
 int64_t sys_get_mempolicy(uint64_t mode, uint64_t nodemask, uint64_t maxnode, uint64_t addr, uint64_t flags);
+int64_t sys_eventfd(uint32_t initval);
+int64_t sys_eventfd2(uint32_t initval, int flags);
+int64_t sys_memfd_create(uint64_t name, uint32_t flags);
+
 // timer.cc
 int64_t sys_alarm(uint32_t seconds);
 int64_t sys_setitimer(int which, uint64_t new_value, uint64_t old_value);

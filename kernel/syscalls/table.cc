@@ -26,7 +26,7 @@ namespace {
   X(faccessat2) X(readlink) X(readlinkat) X(mkdir) X(mkdirat) X(mknod) X(mknodat) X(rmdir) X(unlink)  \
   X(unlinkat) X(rename) X(renameat) X(renameat2) X(link) X(linkat) X(symlink) X(symlinkat) X(chmod)   \
   X(fchmodat) X(chown) X(lchown) X(fchownat) X(utimensat) X(truncate) X(getcwd) X(chdir) X(fchdir)    \
-  X(umask)                                                                                               \
+  X(umask) X(memfd_create)                                                                               \
   /* mm.cc */                                                                                            \
   X(brk) X(mmap) X(munmap) X(mprotect) X(madvise) X(mremap) X(mincore) X(msync) X(mlock) X(mlock2)    \
   X(munlock) X(mlockall) X(munlockall)                                                                   \
@@ -44,7 +44,7 @@ namespace {
   X(alarm) X(setitimer) X(getitimer)                                                                     \
   /* poll.cc */                                                                                          \
   X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create) X(epoll_create1) X(epoll_ctl) X(epoll_wait)    \
-  X(epoll_pwait) X(epoll_pwait2)                                                                         \
+  X(epoll_pwait) X(epoll_pwait2) X(eventfd) X(eventfd2)                                                  \
   /* info.cc */                                                                                          \
   X(uname) X(sysinfo) X(getrandom) X(prlimit64) X(getrlimit) X(setrlimit) X(getrusage) X(get_mempolicy)
 

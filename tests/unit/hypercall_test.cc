@@ -386,6 +386,23 @@ TEST_F(HypercallTest, PollIsChecked) {
   EXPECT_EQ(e[1].revents, static_cast<uint32_t>(POLLNVAL));
 }
 
+// kMemfd: the name must be readable, short and without a NUL; only
+// MFD_ALLOW_SEALING passes; the handle is a regular file (bit 33).
+TEST_F(HypercallTest, MemfdIsChecked) {
+  std::memcpy(host(kUserRw), "name", 4);
+  EXPECT_EQ(call(Hypercall::kMemfd, kSupervisor, 4, 0), kEfault);
+  EXPECT_EQ(call(Hypercall::kMemfd, kUserRw, 250, 0), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kMemfd, kUserRw, 4, 4 /* MFD_HUGETLB */), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kMemfd, kUserRw, 4, 1 /* MFD_CLOEXEC: the monitor's own */), -EINVAL);
+  std::memcpy(host(kUserRw), "na\0e", 4);
+  EXPECT_EQ(call(Hypercall::kMemfd, kUserRw, 4, 0), -EINVAL);
+  std::memcpy(host(kUserRw), "name", 4);
+  int64_t h = call(Hypercall::kMemfd, kUserRw, 4, 0);
+  ASSERT_GE(h, 0);
+  EXPECT_TRUE(h & (int64_t{1} << 33));
+  EXPECT_EQ(call(Hypercall::kClose, static_cast<uint64_t>(h) & 0xFFFFFFFF), 0);
+}
+
 TEST_F(HypercallTest, FdsOtherThanStdioAreEbadf) {
   for (uint64_t fd : kBadFds) {
     SCOPED_TRACE(fd);

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -253,6 +254,19 @@ int64_t FileService::pwrite(uint64_t handle, uint64_t buf, uint64_t len, uint64_
   if (!get(handle)) return -EBADF;
   if (static_cast<int64_t>(offset) < 0) return -EINVAL;
   return transfer(handle, buf, len, static_cast<int64_t>(offset), false);
+}
+
+int64_t FileService::memfd(uint64_t name, uint64_t len, uint64_t flags) {
+  constexpr uint64_t kMaxName = 249;  // Linux: NAME_MAX minus "memfd:"
+  if (len > kMaxName) return -EINVAL;
+  if (flags & ~uint64_t{MFD_ALLOW_SEALING}) return -EINVAL;
+  char buf[kMaxName + 1] = {};
+  if (len && !get_bytes(name, buf, len)) return -EFAULT;
+  if (std::memchr(buf, '\0', len)) return -EINVAL;
+  int fd = ::memfd_create(buf, MFD_CLOEXEC | static_cast<unsigned>(flags));
+  if (fd < 0) return -errno;
+  int64_t h = install(fd, false, false);
+  return h < 0 ? h : h | (int64_t{1} << 33);
 }
 
 int64_t FileService::poll(uint64_t entries, uint64_t count, int64_t timeout_ns) {

@@ -24,6 +24,8 @@ class FileService {
   int64_t open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical, uint64_t stat_buf = 0,
                uint64_t ahead = 0, uint64_t ahead_capacity = 0);
   int64_t close(uint64_t handle);
+  // Hypercall::kMemfd.
+  int64_t memfd(uint64_t name, uint64_t len, uint64_t flags);
   // Hypercall::kPoll.
   int64_t poll(uint64_t entries, uint64_t count, int64_t timeout_ns);
   int64_t read(uint64_t handle, uint64_t buf, uint64_t len);

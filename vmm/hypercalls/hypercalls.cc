@@ -169,6 +169,9 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       result = 0;
       break;
     }
+    case Hypercall::kMemfd:
+      result = files_.memfd(a[0], a[1], a[2]);
+      break;
     case Hypercall::kPoll:
       result = files_.poll(a[0], a[1], static_cast<int64_t>(a[2]));
       break;

@@ -730,7 +730,7 @@ Result<int> run(const RunOptions& options) {
         {abi::Hypercall::kGetdents, "getdents"}, {abi::Hypercall::kFileOp, "file-op"},
         {abi::Hypercall::kPathOp, "path-op (stat, access, readlink, ...)"},
         {abi::Hypercall::kFillFromFile, "fill from file"}, {abi::Hypercall::kWriteToFile, "write to file"},
-        {abi::Hypercall::kRewrite, "rewrite"}, {abi::Hypercall::kPoll, "poll"}, {abi::Hypercall::kExec, "exec"},
+        {abi::Hypercall::kRewrite, "rewrite"}, {abi::Hypercall::kPoll, "poll"}, {abi::Hypercall::kMemfd, "memfd"}, {abi::Hypercall::kExec, "exec"},
         {abi::Hypercall::kRandom, "random"},   {abi::Hypercall::kStrace, "strace"},
         {abi::Hypercall::kStat, "stats"},      {abi::Hypercall::kUnsupported, "notes"},
         {abi::Hypercall::kUnknownSyscall, "notes"}};

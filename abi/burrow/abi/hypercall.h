@@ -108,6 +108,10 @@ enum class Hypercall : uint64_t {
   // monitor polls the host fds behind the handles (poll(2) semantics: POLLHUP, POLLERR
   // and POLLNVAL are always reported) and blocks the vCPU's thread meanwhile.
   kPoll = 29,
+  // args: guest virtual name, name length (at most 249), MFD_ALLOW_SEALING (2) or 0 →
+  // a new handle (bit 33 set: a regular file) or -errno. An anonymous file in the
+  // monitor's memory (memfd_create(2)), read and written like any host file.
+  kMemfd = 30,
 
   // Memory (64 and up).
   // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
