@@ -329,8 +329,10 @@ int64_t readlink_special(const ResolvedPath& p, char* out, uint64_t cap) {
     w.str(cwd());
   } else if (rest && strcmp_eq(rest, "/root")) {
     w.str("/");
-  } else if (rest && strcmp_eq(rest, "")) {
+  } else if (strcmp_eq(p.path, "/proc/self")) {
     w.dec(boot_info().pid);
+  } else if (strcmp_eq(p.path, "/proc/thread-self")) {
+    w.dec(boot_info().pid).str("/task/").dec(boot_info().pid);
   } else if (int fd = aliased_fd(p.path); fd >= 0 && rest) {
     File* f = fd_get(fd);
     if (!f) return -ENOENT;
@@ -340,11 +342,35 @@ int64_t readlink_special(const ResolvedPath& p, char* out, uint64_t cap) {
   } else if (strcmp_eq(p.path, "/dev/fd")) {
     w.str("/proc/self/fd");
   } else if (under(p.path, "/proc") || under(p.path, "/sys")) {
-    return find_proc(p.path) ? -EINVAL : -ENOENT;
+    // Not a link: EINVAL if it exists (/proc itself, /proc/PID, its files), else ENOENT.
+    static constinit ResolvedPath probe{};
+    probe = p;
+    Stat st{};
+    return find_proc(p.path) || stat_special(probe, &st) == 1 ? -EINVAL : -ENOENT;
   } else {
     return 0;
   }
   out[w.size()] = '\0';
+  return 1;
+}
+
+int64_t lstat_special_link(const ResolvedPath& p, void* out) {
+  // Linux's links among the special files: /proc/self and /proc/thread-self, the
+  // process's exe, cwd, root and fd/N, /dev/std{in,out,err} and /dev/fd.
+  const char* kProcLinks[] = {"/proc/self", "/proc/thread-self", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/fd"};
+  bool link = false;
+  for (const char* l : kProcLinks) link = link || strcmp_eq(p.path, l);
+  const char* rest = proc_self_rest(p.path);
+  if (rest && (strcmp_eq(rest, "/exe") || strcmp_eq(rest, "/cwd") || strcmp_eq(rest, "/root"))) link = true;
+  if (rest) {
+    int fd = fd_number(rest, "/fd/");
+    if (fd >= 0) {
+      if (!fd_get(fd)) return -ENOENT;
+      link = true;
+    }
+  }
+  if (!link) return 0;
+  fill_stat(static_cast<Stat*>(out), kIfLnk | 0777, 0, 3);
   return 1;
 }
 

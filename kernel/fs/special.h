@@ -30,6 +30,10 @@ int64_t readlink_special(const ResolvedPath& p, char* out, uint64_t cap);
 // stat of a special path or a special open file: 1 and *st filled, 0 when not
 // special (possibly after rewriting `p` as open_special does), or -errno. `st` is
 // a struct stat (144 bytes).
+// lstat of a special path that is a symbolic link on Linux (/proc/self, its exe, cwd,
+// root and fd/N, /dev/stdin, /dev/fd, ...): 1 with st filled, 0 when it is not one,
+// or -errno.
+int64_t lstat_special_link(const ResolvedPath& p, void* st);
 int64_t stat_special(ResolvedPath& p, void* st);
 int64_t fstat_special(const File* f, void* st);
 

@@ -52,7 +52,9 @@ int64_t path_op2(PathOp op, const char* p1, uint64_t len1, const ResolvedPath& p
 
 // stat or lstat of a resolved path into a kernel Stat.
 int64_t stat_path(ResolvedPath& p, bool follow, fs::Stat* st) {
-  int64_t r = fs::stat_special(p, st);
+  int64_t r = follow ? 0 : fs::lstat_special_link(p, st);
+  if (r != 0) return r < 0 ? r : 0;
+  r = fs::stat_special(p, st);
   if (r == 0) r = path_op(follow ? PathOp::kStat : PathOp::kLstat, p, va(st));
   if (r < 0) return r;
   if (p.trailing_slash && (st->mode & fs::kIfMt) != fs::kIfDir) return -ENOTDIR;

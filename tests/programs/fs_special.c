@@ -175,6 +175,15 @@ static void proc_self(const char *argv0, int argc, char **argv) {
     struct stat exe, arg;
     int same = stat("/proc/self/exe", &exe) == 0 && stat(argv0, &arg) == 0 && exe.st_size == arg.st_size;
     printf("stat(/proc/self/exe) has argv[0]'s size: %s\n", yes(same));
+    // The links among them are links to lstat (realpath walks them).
+    const char *links[] = {"/proc/self", "/proc/self/exe", "/proc/self/cwd", "/proc/self/fd/1", "/dev/stdin", "/dev/fd"};
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; ++i) {
+        struct stat l;
+        int r = lstat(links[i], &l);
+        printf("lstat(%s): %s\n", links[i], r != 0 ? errno_name(errno) : S_ISLNK(l.st_mode) ? "a symbolic link" : "not a link");
+    }
+    char *real = realpath("/proc/self/exe", NULL);
+    printf("realpath(/proc/self/exe) is the program: %s\n", yes(real && realpath(argv0, NULL) && strcmp(real, realpath(argv0, NULL)) == 0));
 
     n = readlink("/proc/self/cwd", buf, sizeof buf - 1);
     buf[n < 0 ? 0 : n] = 0;
