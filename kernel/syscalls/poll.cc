@@ -433,7 +433,7 @@ int64_t sys_epoll_wait(int epfd, uint64_t events, int maxevents, int timeout_ms)
   return epoll_wait_ns(epfd, events, maxevents, timeout_ms < 0 ? -1 : int64_t{timeout_ms} * 1'000'000);
 }
 
-// The signal mask is ignored: no signal reaches a handler yet.
+// The signal mask is ignored: a signal raised meanwhile is delivered on the way back.
 int64_t sys_epoll_pwait(int epfd, uint64_t events, int maxevents, int timeout_ms, uint64_t, uint64_t) {
   return sys_epoll_wait(epfd, events, maxevents, timeout_ms);
 }
@@ -487,32 +487,33 @@ int64_t sys_poll(uint64_t fds, uint64_t n, int timeout_ms) {
   return do_poll(fds, n, timeout_ms < 0 ? -1 : int64_t{timeout_ms} * 1'000'000);
 }
 
-// The signal mask is ignored: no signal reaches a handler yet.
-int64_t sys_ppoll(uint64_t fds, uint64_t n, uint64_t timeout, uint64_t, uint64_t) {
+namespace {
+
+// The timed calls: a timespec (unit 1) or timeval (unit 1000) in, the time left written
+// back as Linux does.
+template <class Fn>
+int64_t timed(uint64_t timeout, int64_t unit, Fn call) {
   int64_t ns;
-  if (int64_t e = read_timeout(timeout, 1, &ns); e < 0) return e;
+  if (int64_t e = read_timeout(timeout, unit, &ns); e < 0) return e;
   int64_t start = monotonic_ns();
-  int64_t r = do_poll(fds, n, ns);
-  if (r >= 0) write_left(timeout, 1, ns, start);
+  int64_t r = call(ns);
+  if (r >= 0) write_left(timeout, unit, ns, start);
   return r;
+}
+
+}  // namespace
+
+// The signal masks are ignored: a signal raised meanwhile is delivered on the way back.
+int64_t sys_ppoll(uint64_t fds, uint64_t n, uint64_t timeout, uint64_t, uint64_t) {
+  return timed(timeout, 1, [&](int64_t ns) { return do_poll(fds, n, ns); });
 }
 
 int64_t sys_select(int nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds, uint64_t timeout) {
-  int64_t ns;
-  if (int64_t e = read_timeout(timeout, 1000, &ns); e < 0) return e;
-  int64_t start = monotonic_ns();
-  int64_t r = do_select(nfds, readfds, writefds, exceptfds, ns);
-  if (r >= 0) write_left(timeout, 1000, ns, start);
-  return r;
+  return timed(timeout, 1000, [&](int64_t ns) { return do_select(nfds, readfds, writefds, exceptfds, ns); });
 }
 
 int64_t sys_pselect6(int nfds, uint64_t readfds, uint64_t writefds, uint64_t exceptfds, uint64_t timeout, uint64_t) {
-  int64_t ns;
-  if (int64_t e = read_timeout(timeout, 1, &ns); e < 0) return e;
-  int64_t start = monotonic_ns();
-  int64_t r = do_select(nfds, readfds, writefds, exceptfds, ns);
-  if (r >= 0) write_left(timeout, 1, ns, start);
-  return r;
+  return timed(timeout, 1, [&](int64_t ns) { return do_select(nfds, readfds, writefds, exceptfds, ns); });
 }
 
 }  // namespace burrow::kernel

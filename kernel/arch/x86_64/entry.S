@@ -57,6 +57,19 @@ kernel_boot:
   mov %rbx, TF_RBX(%rsp)
 .endm
 
+/* The rest of a TrapFrame at rsp for a system call (rax and the GPRs saved):
+   rip = rcx, rflags = r11, rsp from PerCpu::user_rsp. Clobbers rax. */
+.macro SYSCALL_FRAME_REST
+  movq $0, TF_ERROR(%rsp)
+  movq $0, TF_CR2(%rsp)
+  mov %rcx, TF_RIP(%rsp)
+  movq $USER_CS, TF_CS(%rsp)
+  mov %r11, TF_RFLAGS(%rsp)
+  mov (PC_USER_RSP - PER_CPU_SIZE + TF_FROM_TOP)(%rsp), %rax
+  mov %rax, TF_RSP(%rsp)
+  movq $USER_SS, TF_SS(%rsp)
+.endm
+
 /* From the SYSCALL stub: rcx = program RIP, r11 = program RFLAGS, program RSP in
    PerCpu::user_rsp. */
   .globl personality_syscall_entry
@@ -66,14 +79,7 @@ personality_syscall_entry:
   mov %rax, TF_RAX(%rsp)
   movq $SYSCALL_VECTOR, TF_VECTOR(%rsp)
 syscall_frame_rest:
-  movq $0, TF_ERROR(%rsp)
-  movq $0, TF_CR2(%rsp)
-  mov %rcx, TF_RIP(%rsp)
-  movq $USER_CS, TF_CS(%rsp)
-  mov %r11, TF_RFLAGS(%rsp)
-  mov (PC_USER_RSP - PER_CPU_SIZE + TF_FROM_TOP)(%rsp), %rax
-  mov %rax, TF_RSP(%rsp)
-  movq $USER_SS, TF_SS(%rsp)
+  SYSCALL_FRAME_REST
   mov %rsp, %rdi
   call handle_syscall
   /* Nonzero: the frame changed beyond rax (a signal handler to enter, or
@@ -248,14 +254,7 @@ fast_syscall_entry:
   SAVE_GPRS_EXCEPT_RAX
   mov %rax, TF_RAX(%rsp)
   movq $FAST_SYSCALL_VECTOR, TF_VECTOR(%rsp)
-  movq $0, TF_ERROR(%rsp)
-  movq $0, TF_CR2(%rsp)
-  mov %rcx, TF_RIP(%rsp)
-  movq $USER_CS, TF_CS(%rsp)
-  mov %r11, TF_RFLAGS(%rsp)
-  mov (PC_USER_RSP - PER_CPU_SIZE + TF_FROM_TOP)(%rsp), %rax
-  mov %rax, TF_RSP(%rsp)
-  movq $USER_SS, TF_SS(%rsp)
+  SYSCALL_FRAME_REST
   mov %rsp, %rdi
   call deliver_after_light_call
   jmp return_to_user
