@@ -11,6 +11,7 @@
 #include "lib/heap.h"
 #include "lib/string.h"
 #include "syscalls/handlers.h"
+#include "syscalls/eventfd.h"
 #include "syscalls/socket.h"
 #include "syscalls/signals.h"
 #include "syscalls/syscall.h"

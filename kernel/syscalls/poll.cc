@@ -11,10 +11,10 @@
 #include "fs/pipe.h"
 #include "hypercall.h"
 #include "lib/heap.h"
-#include "lib/string.h"
 #include "syscalls/errno.h"
 #include "syscalls/handlers.h"
 #include "syscalls/syscall.h"
+#include "syscalls/eventfd.h"
 #include "syscalls/socket.h"
 #include "syscalls/timer.h"
 #include "percpu.h"
@@ -30,8 +30,6 @@ using fs::FileKind;
 constexpr uint32_t kPollIn = 0x001, kPollPri = 0x002, kPollOut = 0x004, kPollErr = 0x008, kPollHup = 0x010,
                    kPollNval = 0x020, kPollRdNorm = 0x040, kPollRdBand = 0x080, kPollWrNorm = 0x100,
                    kPollWrBand = 0x200;
-// An eventfd's counter stops one below UINT64_MAX.
-constexpr uint64_t kEventfdMax = ~uint64_t{0} - 1;
 // Reported whatever was asked.
 constexpr uint32_t kAlways = kPollErr | kPollHup | kPollNval;
 // Linux's DEFAULT_POLLMASK: what a file without a poll method is.
@@ -60,7 +58,7 @@ bool guest_revents(const File* f, uint32_t* out) {
       *out = fs::pipe_poll(f);
       return true;
     case FileKind::kEventfd:
-      *out = (f->count ? kPollIn | kPollRdNorm : 0) | (f->count < kEventfdMax ? kPollOut | kPollWrNorm : 0);
+      *out = eventfd_poll(f);
       return true;
     case FileKind::kSocket: {
       if (f->connected) {
@@ -442,45 +440,6 @@ int64_t sys_epoll_pwait2(int epfd, uint64_t events, int maxevents, uint64_t time
   int64_t ns;
   if (int64_t e = read_timeout(timeout, 1, &ns); e < 0) return e;
   return epoll_wait_ns(epfd, events, maxevents, ns);
-}
-
-// ---- eventfd: a counter that read takes and write adds to ----
-
-int64_t sys_eventfd2(uint32_t initval, int flags) {
-  constexpr int kSemaphore = 1, kNonblock = 04000, kCloexec = 02000000;
-  if (flags & ~(kSemaphore | kNonblock | kCloexec)) return -EINVAL;
-  File* f = fs::file_new(FileKind::kEventfd, 2 /* O_RDWR */ | (flags & kNonblock), nullptr);
-  if (!f) return -ENOMEM;
-  f->count = initval;
-  f->semaphore = flags & kSemaphore;
-  return fs::fd_install(f, flags & kCloexec);
-}
-
-int64_t sys_eventfd(uint32_t initval) { return sys_eventfd2(initval, 0); }
-
-int64_t eventfd_read(File* f, char* out, uint64_t n) {
-  if (n < 8) return -EINVAL;
-  if (!f->count) {
-    if (f->flags & 04000) return -EAGAIN;
-    return unsupported("a blocking read of an eventfd at zero (one thread: nobody else can add to it)");
-  }
-  uint64_t v = f->semaphore ? 1 : f->count;
-  f->count -= v;
-  memcpy(out, &v, 8);
-  return 8;
-}
-
-int64_t eventfd_write(File* f, const char* in, uint64_t n) {
-  if (n < 8) return -EINVAL;
-  uint64_t v;
-  memcpy(&v, in, 8);
-  if (v == ~uint64_t{0}) return -EINVAL;
-  if (v > kEventfdMax - f->count) {
-    if (f->flags & 04000) return -EAGAIN;
-    return unsupported("a blocking write to a full eventfd (one thread: nobody else can read it)");
-  }
-  f->count += v;
-  return 8;
 }
 
 int64_t sys_poll(uint64_t fds, uint64_t n, int timeout_ms) {

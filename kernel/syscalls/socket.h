@@ -14,8 +14,4 @@ int64_t socket_write(fs::File* f, const char* buf, uint64_t n, bool nonblock);
 // poll(2)'s events of a connected socket.
 uint32_t socket_poll(const fs::File* f);
 
-// An eventfd's read and write (8 bytes each way); -errno as Linux says.
-int64_t eventfd_read(fs::File* f, char* out, uint64_t n);
-int64_t eventfd_write(fs::File* f, const char* in, uint64_t n);
-
 }  // namespace burrow::kernel
