@@ -8,6 +8,7 @@
 // no way yet to interrupt the program).
 #include "boot.h"
 #include "burrow/abi/hypercall.h"
+#include "hypercall.h"
 #include "percpu.h"
 #include "uaccess.h"
 #include "syscalls/handlers.h"
@@ -237,6 +238,11 @@ bool setup_frame(abi::TrapFrame* f, int sig) {
     frame.info.addr = g_origin[sig].addr;
   }
   memcpy(reinterpret_cast<void*>(sp), &frame, sizeof(frame));
+  if (boot_info().flags & abi::kBootStrace)
+    hypercall(abi::Hypercall::kStrace, abi::kStraceSignal | static_cast<uint64_t>(sig),
+              static_cast<uint64_t>(static_cast<int64_t>(frame.info.code)),
+              frame.info.code <= 0 ? static_cast<uint64_t>(frame.info.kill.pid) : 0,
+              frame.info.code <= 0 ? frame.info.kill.uid : 0, frame.info.code > 0 ? frame.info.addr : 0);
   f->rsp = sp;
   f->rip = a.handler;
   f->rcx = a.handler;  // as if entered by SYSRET, the path back from a system call

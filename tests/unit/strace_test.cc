@@ -433,3 +433,18 @@ TEST_F(StraceTest, SocketsPollAndEpoll) {
 
 }  // namespace
 }  // namespace burrow::trace
+
+namespace burrow::trace {
+namespace {
+
+// Signals delivered to handlers, as strace shows them.
+TEST(FormatSignal, SentAndFaults) {
+  EXPECT_EQ(format_signal(10, -6, 12, 0, 0), "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=12, si_uid=0} ---");
+  EXPECT_EQ(format_signal(15, 0, 7, 1000, 0), "--- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=7, si_uid=1000} ---");
+  EXPECT_EQ(format_signal(11, 1, 0, 0, 8), "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x8} ---");
+  EXPECT_EQ(format_signal(8, 1, 0, 0, 0x401000), "--- SIGFPE {si_signo=SIGFPE, si_code=FPE_INTDIV, si_addr=0x401000} ---");
+  EXPECT_EQ(format_signal(14, 0x80, 0, 0, 0), "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---");
+}
+
+}  // namespace
+}  // namespace burrow::trace

@@ -132,7 +132,12 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     }
     case Hypercall::kStrace: {
       GuestMemoryReader reader(mem_, cr3_);
-      std::string line = trace::format_syscall(a[0], a + 1, static_cast<int64_t>(a[7]), reader) + "\n";
+      std::string line =
+          (a[0] & abi::kStraceSignal)
+              ? trace::format_signal(static_cast<int>(a[0] & 0xff), static_cast<int>(a[1]), static_cast<int>(a[2]),
+                                     static_cast<uint32_t>(a[3]), a[4])
+              : trace::format_syscall(a[0], a + 1, static_cast<int64_t>(a[7]), reader);
+      line += "\n";
       (void)!::write(STDERR_FILENO, line.data(), line.size());
       result = 0;
       break;

@@ -1087,4 +1087,22 @@ std::optional<std::string> read_cstring(GuestReader& mem, uint64_t va, size_t ma
   return s;
 }
 
+std::string format_signal(int sig, int code, int pid, uint32_t uid, uint64_t addr) {
+  std::string name = signal_name(sig);
+  // ABI: si_code values; the fault ones depend on the signal.
+  std::string code_name;
+  if (code == 0) code_name = "SI_USER";
+  else if (code == -6) code_name = "SI_TKILL";
+  else if (code == 0x80) code_name = "SI_KERNEL";
+  else if (sig == 11 && (code == 1 || code == 2)) code_name = code == 1 ? "SEGV_MAPERR" : "SEGV_ACCERR";
+  else if (sig == 8 && code == 1) code_name = "FPE_INTDIV";
+  else if (sig == 4 && code == 2) code_name = "ILL_ILLOPN";
+  else if (sig == 7 && code == 2) code_name = "BUS_ADRERR";
+  else code_name = fmt::format("{}", code);
+  if (code <= 0)
+    return fmt::format("--- {} {{si_signo={}, si_code={}, si_pid={}, si_uid={}}} ---", name, name, code_name, pid, uid);
+  if (code == 0x80) return fmt::format("--- {} {{si_signo={}, si_code={}}} ---", name, name, code_name);
+  return fmt::format("--- {} {{si_signo={}, si_code={}, si_addr={:#x}}} ---", name, name, code_name, addr);
+}
+
 }  // namespace burrow::trace

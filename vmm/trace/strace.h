@@ -31,4 +31,9 @@ const char* syscall_name(uint64_t nr);
 // when this is called, so call it as the syscall returns, before the guest runs on.
 std::string format_syscall(uint64_t nr, const uint64_t args[6], int64_t ret, GuestReader& mem);
 
+// strace's line for a signal delivered to a handler, without the newline:
+//   --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=12, si_uid=0} ---
+//   --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x8} ---
+std::string format_signal(int sig, int code, int pid, uint32_t uid, uint64_t addr);
+
 }  // namespace burrow::trace

@@ -22,7 +22,9 @@ enum class Hypercall : uint64_t {
   kFatalSignal = 4,
   // args: syscall number → 0. The monitor names it on stderr, once per number.
   kUnknownSyscall = 5,
-  // args: syscall number, its six arguments, its result → 0. Used by --strace.
+  // args: syscall number, its six arguments, its result → 0. Used by --strace. With
+  // kStraceSignal in the number: a signal delivered to a handler, number | signal,
+  // args si_code, si_pid, si_uid, si_addr.
   kStrace = 6,
   // args: guest virtual buf, len → bytes filled from the host's random source.
   kRandom = 7,
@@ -223,6 +225,7 @@ enum class PathOp : uint64_t {
 inline constexpr uint64_t kPathMax = 4096;
 
 inline constexpr uint64_t kMaxDeferredCloses = 16;
+inline constexpr uint64_t kStraceSignal = 1ull << 32;
 
 // The MMIO write that kicks a hypercall carries its number; the request itself is
 // always the calling vCPU's PerCpu::hypercall, whose location the monitor knows.
