@@ -46,6 +46,7 @@ void prepare_return(abi::TrapFrame* f) {
 }
 
 extern "C" char return_stubs[];
+extern "C" char host_signal_entry[];
 extern "C" [[noreturn]] void enter_user(abi::TrapFrame* f);
 
 }  // namespace
@@ -85,6 +86,7 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
   cpu->return_stub = reinterpret_cast<uint64_t>(return_stubs) + 16 * cpu_index;
   cpu->in_kernel = 1;
   light_path_init(*boot);
+  cpu->host_signal_entry = reinterpret_cast<uint64_t>(&host_signal_entry);
   VERIFY(boot->magic == abi::kBootInfoMagic && boot->version == abi::kAbiVersion);
 
   mm::frames_init(boot->first_free_phys, boot->memory_size);
@@ -128,7 +130,7 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
   mm::rewrite_init(boot->trampoline_next);
 
   // The program starts with every register zero but rsp (rdx = 0: no atexit hook).
-  auto* f = reinterpret_cast<abi::TrapFrame*>(reinterpret_cast<uint64_t>(cpu) + abi::kKernelStackTop - 192);
+  auto* f = reinterpret_cast<abi::TrapFrame*>(reinterpret_cast<uint64_t>(cpu) + abi::kKernelStackTop - abi::kTrapFrameFromTop);
   *f = abi::TrapFrame{};
   f->rip = boot->entry;
   f->rsp = boot->initial_rsp;
@@ -169,6 +171,16 @@ extern "C" int handle_syscall(abi::TrapFrame* f) {
   if (signal) deliver_signals(f);
   prepare_return(f);
   return signal;
+}
+
+// The monitor stopped the program for a signal from outside (entry.S
+// host_signal_entry): `f` is where it was.
+extern "C" void handle_host_signal(abi::TrapFrame* f) {
+  abi::PerCpu* cpu = this_cpu();
+  if (cpu->in_kernel) kernel_fault(f);
+  cpu->in_kernel = 1;
+  deliver_signals(f);
+  prepare_return(f);
 }
 
 // A call on the light path (entry.S) raised a signal for a handler: `f` is the

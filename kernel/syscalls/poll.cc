@@ -139,6 +139,7 @@ int64_t poll_fds(uint64_t n, int64_t timeout_ns) {
       return unsupported("poll or select with no time limit on descriptors only this VM could make ready "
                          "(one thread: it would wait forever)");
     if (wait > 0) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(wait));
+    if (this_cpu()->signal_pending && monotonic_ns() - start < (wait < 0 ? INT64_MAX : wait)) return -EINTR;
     if (wait == timeout_ns) return 0;
     if (expired(&timeout_ns)) return -EINTR;
     if (timeout_ns == 0) return 0;

@@ -260,7 +260,15 @@ bool setup_frame(abi::TrapFrame* f, int sig) {
 }  // namespace
 
 void deliver_signals(abi::TrapFrame* f) {
-  this_cpu()->signal_pending = 0;
+  // Signals sent to burrow from outside take Linux's course here: handler, ignored,
+  // blocked, or the default action (death).
+  abi::PerCpu* cpu = this_cpu();
+  if (uint64_t host = cpu->host_signals) {
+    cpu->host_signals = 0;
+    for (int sig = 1; sig <= kNsig; ++sig)
+      if (host & bit(sig)) raise_signal_from(sig, kSiUser, 0);
+  }
+  cpu->signal_pending = 0;
   // Linux's order: one signal at a time, lowest first, each frame on top of the
   // previous one (so the last set up runs first); each handler's mask applies to
   // the next.

@@ -82,6 +82,12 @@ int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem) {
       hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(relative));
     }
     relative = wake - monotonic_ns();
+    // A signal from outside cut the sleep short (the monitor said so).
+    if (this_cpu()->signal_pending && relative > 0) {
+      int64_t t[2] = {relative / 1'000'000'000, relative % 1'000'000'000};
+      if (rem && !(flags & kTimerAbstime) && !UserPtr<int64_t>(rem).write(t, 2)) return -EFAULT;
+      return -EINTR;
+    }
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 // File hypercalls. Linux's errno comes back to the guest unchanged; anything the
 // guest could use to reach beyond its handles or its sandbox is refused first.
 #include "hypercalls/files.h"
+#include "hypercalls/hypercalls.h"
 
 #include "burrow/abi/hypercall.h"
 #include "fs/realpath.h"
@@ -235,7 +236,7 @@ int64_t FileService::transfer(uint64_t handle, uint64_t buf, uint64_t len, int64
       n = into_guest ? ::readv(h->fd, iov_.data(), count) : ::writev(h->fd, iov_.data(), count);
     else
       n = into_guest ? ::preadv(h->fd, iov_.data(), count, offset) : ::pwritev(h->fd, iov_.data(), count, offset);
-  } while (n < 0 && errno == EINTR);
+  } while (n < 0 && errno == EINTR && !host_signal_pending());
   return result(n);
 }
 
@@ -306,7 +307,7 @@ int64_t FileService::poll(uint64_t entries, uint64_t count, int64_t timeout_ns) 
       wait = &left;
     }
     n = ::ppoll(fds.data(), fds.size(), wait, nullptr);
-    if (n >= 0 || errno != EINTR) break;
+    if (n >= 0 || errno != EINTR || host_signal_pending()) break;
   }
   if (n < 0) return -errno;
   int ready = 0;

@@ -22,6 +22,8 @@
 #include "trace/strace.h"
 
 namespace burrow::hypercalls {
+
+std::atomic<uint64_t> g_host_signals{0};
 namespace {
 
 using abi::Hypercall;
@@ -167,11 +169,15 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       break;
     case Hypercall::kSleep: {
       // Any duration is the program's to ask for (`sleep infinity` natively
-      // blocks too); Ctrl-C still ends burrow.
+      // blocks too); a signal sent to burrow cuts it short.
       timespec ts{static_cast<time_t>(a[0] / 1'000'000'000), static_cast<long>(a[0] % 1'000'000'000)};
-      while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-      }
       result = 0;
+      while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        if (host_signal_pending()) {
+          result = -EINTR;  // the guest sees PerCpu::signal_pending and says EINTR
+          break;
+        }
+      }
       break;
     }
     case Hypercall::kMemfd:

@@ -2,6 +2,8 @@
 // calls, answer. A malformed request is answered with -EFAULT/-EINVAL, never trusted.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -18,6 +20,12 @@
 #include "trace/strace.h"
 
 namespace burrow::hypercalls {
+
+// Signals sent to burrow itself (Ctrl-C, kill) that the program has not taken yet,
+// by bit (1 << (sig - 1)); set by the monitor's signal handler. A blocking host call
+// that such a signal interrupts returns EINTR to the program instead of going on.
+extern std::atomic<uint64_t> g_host_signals;
+inline bool host_signal_pending() { return g_host_signals.load(std::memory_order_relaxed) != 0; }
 
 struct Stats {
   uint64_t exits = 0;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <span>
@@ -42,6 +43,63 @@ extern char** environ;
 
 namespace burrow::run {
 namespace {
+
+// Signals sent to burrow (Ctrl-C, kill, timeout) go to the program, as docker run
+// forwards them: the handler only records them; the run loop hands them to the guest.
+constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void on_host_signal(int sig) {
+  hypercalls::g_host_signals.fetch_or(uint64_t{1} << (sig - 1), std::memory_order_relaxed);
+}
+
+void forward_host_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_host_signal;  // no SA_RESTART: KVM_RUN and blocking calls return EINTR
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kForwardedSignals) ::sigaction(sig, &sa, nullptr);
+}
+
+// Hands the signals recorded since the last exit to the guest (PerCpu::host_signals).
+// A vCPU that KVM_RUN left in the program's own code is sent to the personality's
+// host_signal_entry with the program's state in a TrapFrame, as an interrupt would;
+// elsewhere (inside the personality) the signal waits for its next way back to the
+// program. A signal the guest did not take since the last one of its kind means it
+// cannot (stuck): that one ends burrow, with the signal's default action.
+void take_host_signals(kvm::Vcpu& vcpu, memory::GuestMemory& mem, uint64_t per_cpu_phys, bool stopped_in_guest) {
+  uint64_t bits = hypercalls::g_host_signals.exchange(0, std::memory_order_relaxed);
+  if (!bits) return;
+  // SAFETY: the PerCpu block lies in guest memory (checked); the guest may have
+  // written anything into it, so every value read is checked before use.
+  auto* pc = reinterpret_cast<abi::PerCpu*>(mem.at(per_cpu_phys, sizeof(abi::PerCpu)));
+  if (!pc) return;
+  if (uint64_t stuck = pc->host_signals & bits)
+    for (int sig = 1; sig <= 64; ++sig)
+      if (stuck & (uint64_t{1} << (sig - 1))) {
+        ::signal(sig, SIG_DFL);
+        ::raise(sig);
+      }
+  pc->host_signals |= bits;
+  pc->signal_pending = 1;
+  if (!stopped_in_guest) return;
+  auto regs = vcpu.regs();
+  auto sregs = vcpu.sregs();
+  uint64_t entry = pc->host_signal_entry;
+  if (!regs || !sregs || sregs->cs.selector != abi::kUserCs || regs->rip >= abi::kUserEnd || pc->in_kernel ||
+      entry < abi::kKernelBase || entry >= abi::kKernelBase + abi::kKernelMaxSize)
+    return;
+  uint64_t frame_offset = abi::kKernelStackTop - abi::kTrapFrameFromTop;
+  auto* f = reinterpret_cast<abi::TrapFrame*>(mem.at(per_cpu_phys + frame_offset, sizeof(abi::TrapFrame)));
+  if (!f) return;
+  const kvm_regs& r = *regs;
+  *f = abi::TrapFrame{r.r15, r.r14, r.r13, r.r12, r.r11, r.r10, r.r9, r.r8, r.rbp, r.rdi, r.rsi, r.rdx, r.rcx,
+                      r.rbx, r.rax, abi::kHostSignalVector, 0, 0, r.rip, abi::kUserCs, r.rflags, r.rsp, abi::kUserSs};
+  kvm_regs next = r;
+  uint64_t frame_va = abi::kPerCpuBase + vcpu.index() * abi::kPerCpuSize + frame_offset;
+  next.rip = entry;
+  next.rsp = frame_va;
+  next.rdi = frame_va;
+  (void)vcpu.set_regs(next);
+}
 
 struct ProgramFile {
   std::string host_path;
@@ -521,6 +579,7 @@ Result<int> run(const RunOptions& options) {
                                                             abi::kMinMemory >> 20, abi::kMaxMemory >> 30));
   if (options.cpus != 1) return make_error(ExitCode::kMonitorFailed, "--cpus: only 1 vCPU is supported so far");
   int64_t t_start = ns_of(CLOCK_MONOTONIC);
+  forward_host_signals();
 
   char host_cwd[PATH_MAX];
   if (!::getcwd(host_cwd, sizeof(host_cwd)))
@@ -662,7 +721,10 @@ Result<int> run(const RunOptions& options) {
       int rc = vcpu->run();
       int64_t t_exit = options.stats ? ns_of(CLOCK_MONOTONIC) : 0;
       stats.in_kvm_run_ns += t_exit - t_run;
-      if (rc == -EINTR || rc == -EAGAIN) continue;
+      if (rc == -EINTR || rc == -EAGAIN) {
+        take_host_signals(*vcpu, *mem, as->per_cpu_phys[vcpu->index()], true);
+        continue;
+      }
       if (rc < 0) return make_error(ExitCode::kMonitorFailed, fmt::format("KVM_RUN: {}", std::strerror(-rc)));
       kvm_run* run = vcpu->run_state();
       ++exits[run->exit_reason];
@@ -670,6 +732,7 @@ Result<int> run(const RunOptions& options) {
       if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write && run->mmio.phys_addr >= abi::kMmioPhys &&
           run->mmio.phys_addr < abi::kMmioPhys + abi::kPageSize) {
         hypercalls::Outcome out = handler.handle(as->per_cpu_phys[vcpu->index()]);
+        take_host_signals(*vcpu, *mem, as->per_cpu_phys[vcpu->index()], false);
         if (options.stats) {
           int64_t spent = ns_of(CLOCK_MONOTONIC) - t_exit;
           stats.in_handler_ns += spent;

@@ -258,6 +258,7 @@ static_assert(sizeof(TrapFrame) == 23 * 8);
 // TrapFrame::vector for system calls: beyond the CPU's exception vectors.
 inline constexpr uint64_t kSyscallVector = 0x100;      // a `syscall` instruction (trapped)
 inline constexpr uint64_t kFastSyscallVector = 0x101;  // a rewritten site (no trap)
+inline constexpr uint64_t kHostSignalVector = 0x102;   // stopped by the monitor for a host signal
 
 enum class StatId : uint64_t {
   kTrappedSyscalls = 1,

@@ -20,7 +20,14 @@ struct PerCpu {
   uint64_t return_stub;     // 0x28: this CPU's return trampoline
   uint64_t in_kernel;       // 0x30: nonzero while the personality runs
   uint64_t signal_pending;  // 0x38: a signal waits for delivery to a handler
-  uint64_t reserved[24];
+  // 0x40: signals sent to burrow from outside (Ctrl-C, kill), by bit (1 << (sig - 1)),
+  // set by the monitor while the vCPU is stopped, taken by the personality.
+  uint64_t host_signals;
+  // 0x48: where the monitor sends a vCPU it stopped in the program's code to take
+  // them (the personality's host_signal_entry, set at boot): a TrapFrame of the
+  // program's state is then at the kernel stack's frame slot, and rsp/rdi point at it.
+  uint64_t host_signal_entry;
+  uint64_t reserved[22];
   uint8_t hypercall[256];   // 0x100: this CPU's HypercallRequest
 };
 static_assert(offsetof(PerCpu, user_rsp) == 0x00);
@@ -29,6 +36,8 @@ static_assert(offsetof(PerCpu, return_rsp) == 0x10);
 static_assert(offsetof(PerCpu, return_stub) == 0x28);
 static_assert(offsetof(PerCpu, in_kernel) == 0x30);
 static_assert(offsetof(PerCpu, signal_pending) == 0x38);
+static_assert(offsetof(PerCpu, host_signals) == 0x40);
+static_assert(offsetof(PerCpu, host_signal_entry) == 0x48);
 static_assert(offsetof(PerCpu, hypercall) == 0x100);
 static_assert(sizeof(PerCpu) == 0x200);
 
@@ -37,6 +46,8 @@ static_assert(sizeof(PerCpu) == 0x200);
 inline constexpr uint64_t kIst1Top = 0x1000;
 inline constexpr uint64_t kIst2Top = 0x1800;
 inline constexpr uint64_t kKernelStackTop = kPerCpuSize;
+// The TrapFrame of an entry sits this far below the kernel stack's top.
+inline constexpr uint64_t kTrapFrameFromTop = 192;
 
 // The frame the exception shim leaves at the top of IST1 (growing down):
 // ss, rsp, rflags, cs, rip (CPU), error code, vector, rax, cr2 (shim).

@@ -29,6 +29,7 @@ static_assert(TF_VECTOR == offsetof(TrapFrame, vector) && TF_CR2 == offsetof(Tra
 static_assert(TF_RIP == offsetof(TrapFrame, rip) && TF_SS == offsetof(TrapFrame, ss));
 static_assert(TF_SIZE == sizeof(TrapFrame));
 static_assert(TF_FROM_TOP >= TF_SIZE && TF_FROM_TOP % 16 == 0);
+static_assert(TF_FROM_TOP == kTrapFrameFromTop);
 static_assert(HW_CR2 == offsetof(TrapFrameHw, cr2) && HW_RAX == offsetof(TrapFrameHw, rax));
 static_assert(HW_VECTOR == offsetof(TrapFrameHw, vector) && HW_RIP == offsetof(TrapFrameHw, rip));
 static_assert(HW_RSP == offsetof(TrapFrameHw, rsp) && HW_SS == offsetof(TrapFrameHw, ss));

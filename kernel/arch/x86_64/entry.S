@@ -143,6 +143,14 @@ shim_service_gate:
   hlt
   ret
 
+/* The monitor stopped the vCPU in the program's code for a signal sent to burrow from
+   outside: it saved the program's state in the TrapFrame at rsp (= rdi) and sent
+   the vCPU here, at CPL 3 like the program. */
+  .globl host_signal_entry
+host_signal_entry:
+  call handle_host_signal
+  jmp return_to_user
+
 /* enter_user(TrapFrame*): first entry into the program. */
   .globl enter_user
 enter_user:
