@@ -13,6 +13,7 @@
 #include "mm/vma.h"
 #include "percpu.h"
 #include "syscalls/brk.h"
+#include "syscalls/errno.h"
 #include "syscalls/handlers.h"
 #include "syscalls/signals.h"
 #include "syscalls/timer.h"
@@ -141,6 +142,30 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
   enter_user(f);
 }
 
+// Linux restarts these (ERESTARTSYS) when a handler with SA_RESTART interrupted them;
+// the sleeps and polls say EINTR whatever the flag.
+bool restartable(uint64_t nr) {
+  switch (nr) {
+    case __NR_read: case __NR_readv: case __NR_write: case __NR_writev: case __NR_pread64:
+    case __NR_pwrite64: case __NR_preadv: case __NR_pwritev: case __NR_recvfrom: case __NR_sendto:
+    case __NR_ioctl: case __NR_fcntl: case __NR_flock: case __NR_open: case __NR_openat:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A call a signal interrupted, to be restarted: the handler's frame saves a state that
+// re-issues it through the fast entry (eax = number, rcx = where to resume, the
+// argument registers as the call left them), so the call runs again once the handler
+// returns.
+void restart_if_asked(abi::TrapFrame* f, uint64_t nr, int64_t result) {
+  if (result != -EINTR || !restartable(nr) || !signal_restarts_call()) return;
+  f->rax = nr;
+  f->rcx = f->rip;
+  f->rip = abi::kFastSyscallEntry;
+}
+
 // Returns nonzero when `f` changed beyond rax (a handler entered, rt_sigreturn):
 // then every register is restored from it (entry.S).
 extern "C" int handle_syscall(abi::TrapFrame* f) {
@@ -168,7 +193,10 @@ extern "C" int handle_syscall(abi::TrapFrame* f) {
   f->r11 = f->rflags;
   if (timer_deadline()) timer_expire();
   bool signal = cpu->signal_pending;
-  if (signal) deliver_signals(f);
+  if (signal) {
+    restart_if_asked(f, nr, result);
+    deliver_signals(f);
+  }
   prepare_return(f);
   return signal;
 }
@@ -188,6 +216,7 @@ extern "C" void handle_host_signal(abi::TrapFrame* f) {
 extern "C" void deliver_after_light_call(abi::TrapFrame* f) {
   f->rcx = f->rip;
   f->r11 = f->rflags;
+  restart_if_asked(f, this_cpu()->last_nr, static_cast<int64_t>(f->rax));
   deliver_signals(f);
   prepare_return(f);
 }

@@ -259,16 +259,33 @@ bool setup_frame(abi::TrapFrame* f, int sig) {
 
 }  // namespace
 
-void deliver_signals(abi::TrapFrame* f) {
-  // Signals sent to burrow from outside take Linux's course here: handler, ignored,
-  // blocked, or the default action (death).
+namespace {
+
+// Takes the signals sent from outside (PerCpu::host_signals) into this process.
+void take_host_signals() {
   abi::PerCpu* cpu = this_cpu();
   if (uint64_t host = cpu->host_signals) {
     cpu->host_signals = 0;
     for (int sig = 1; sig <= kNsig; ++sig)
       if (host & bit(sig)) raise_signal_from(sig, kSiUser, 0);
   }
-  cpu->signal_pending = 0;
+}
+
+}  // namespace
+
+bool signal_restarts_call() {
+  take_host_signals();
+  uint64_t ready = g_deliver & ~g_blocked;
+  if (!ready) return false;
+  int sig = __builtin_ctzll(ready) + 1;
+  return g_actions[sig].flags & kSaRestart;
+}
+
+void deliver_signals(abi::TrapFrame* f) {
+  // Signals sent to burrow from outside take Linux's course here: handler, ignored,
+  // blocked, or the default action (death).
+  take_host_signals();
+  this_cpu()->signal_pending = 0;
   // Linux's order: one signal at a time, lowest first, each frame on top of the
   // previous one (so the last set up runs first); each handler's mask applies to
   // the next.

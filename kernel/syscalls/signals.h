@@ -20,6 +20,9 @@ bool fault_to_handler(int sig, int code, uint64_t addr);
 // On the way back to the program: enters the handlers of the signals raised and not
 // blocked (PerCpu::signal_pending), rewriting `f`.
 void deliver_signals(abi::TrapFrame* f);
+// Whether the system call a signal just interrupted (EINTR) is to be restarted once
+// its handler returns: the first signal to deliver has SA_RESTART.
+bool signal_restarts_call();
 // rt_sigreturn: `f` becomes what the handler's frame saved.
 void sigreturn(abi::TrapFrame* f);
 

@@ -1,7 +1,8 @@
 // Signals sent to the process from outside (Ctrl-C, kill), as a test script sends
 // them after each "ready" line: a handler interrupting a loop that makes no system
 // call, a sleep and a blocking read of stdin (both end with EINTR), a blocked signal
-// delivered when unblocked, and at last the default action of SIGTERM. Run by
+// delivered when unblocked, a read restarted after an SA_RESTART handler, and at last
+// the default action of SIGTERM. Run by
 // tests/integration/host_signal.sh natively and in Burrow.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,8 +63,16 @@ int main(void) {
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     printf("after unblocking: signal %d\n", (int)got);
 
-    signal(SIGTERM, SIG_DFL);
+    // SA_RESTART: the read goes on after the handler, and gets what arrives next.
+    got = 0;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR2, &sa, NULL);
     ready(5);
+    n = read(0, buf, sizeof buf);
+    printf("read after a restarting handler = %zd, signal %d\n", n, (int)got);
+
+    signal(SIGTERM, SIG_DFL);
+    ready(6);
     for (;;) usleep(1000);
     return 0;
 }

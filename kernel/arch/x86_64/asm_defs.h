@@ -19,6 +19,7 @@
 #define PC_SELF 0x18
 #define PC_IN_KERNEL 0x30
 #define PC_SIGNAL_PENDING 0x38
+#define PC_LAST_NR 0x50
 #define SYSCALL_TABLE_SIZE 512
 #define PC_RETURN_STUB 0x28
 

@@ -201,6 +201,7 @@ fast_syscall_entry:
   test %r11, %r11
   jz 2f
   movq $1, %gs:PC_IN_KERNEL
+  mov %rax, %gs:PC_LAST_NR  /* for a restart after a signal (deliver_after_light_call) */
   push %rcx
   push %r9
   push %r8
