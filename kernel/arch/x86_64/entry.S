@@ -211,8 +211,6 @@ fast_syscall_entry:
   push %rdi
   mov %rsp, %rdi
   call *%r11
-  cmpq $0, %gs:PC_SIGNAL_PENDING
-  jne 4f
   pop %rdi
   pop %rsi
   pop %rdx
@@ -220,8 +218,10 @@ fast_syscall_entry:
   pop %r8
   pop %r9
   pop %rcx
-  movq $0, %gs:PC_IN_KERNEL
   pop %r11
+  cmpq $0, %gs:PC_SIGNAL_PENDING
+  jne 4f
+  movq $0, %gs:PC_IN_KERNEL
   /* popfq costs ~15 ns; the arithmetic flags come back cheaper: OF from an add
      that overflows exactly when it was set, then SF ZF AF PF CF with sahf (which
      leaves OF alone). Anything else set (DF, TF, AC, ...): popfq. */
@@ -248,18 +248,10 @@ fast_syscall_entry:
   mov %rax, TF_RAX(%rsp)
   movq $FAST_SYSCALL_VECTOR, TF_VECTOR(%rsp)
   jmp syscall_frame_rest
-/* The call raised a signal for a handler: the program's registers back as the
-   light path saved them (rax = the result), then the full frame, in which the
-   handler is entered. */
-4:pop %rdi
-  pop %rsi
-  pop %rdx
-  pop %r10
-  pop %r8
-  pop %r9
-  pop %rcx
-  pop %r11
-  sub $TF_FROM_TOP, %rsp
+/* The call raised a signal for a handler: with the program's registers back as the
+   light path saved them (rax = the result, r11 = RFLAGS), the full frame, in which
+   the handler is entered. */
+4:sub $TF_FROM_TOP, %rsp
   SAVE_GPRS_EXCEPT_RAX
   mov %rax, TF_RAX(%rsp)
   movq $FAST_SYSCALL_VECTOR, TF_VECTOR(%rsp)
