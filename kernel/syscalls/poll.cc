@@ -99,9 +99,16 @@ int64_t poll_fds(uint64_t n, int64_t timeout_ns) {
     p.revents = static_cast<int16_t>(got & want);
     if (p.revents) ++ready;
   }
-  // The interval timer ends a wait at its deadline: SIGALRM, and EINTR if it has a
-  // handler (ignored, the wait goes on).
-  int64_t start = monotonic_ns();
+  // The wait ends at `end` (none: -1), earlier at the interval timer's deadline
+  // (SIGALRM, and EINTR if it has a handler; ignored, the wait goes on) or when a
+  // signal from outside cut the host's wait short (EINTR).
+  int64_t end = timeout_ns < 0 ? -1 : monotonic_ns() + timeout_ns;
+  auto left = [&] {
+    if (ready || end < 0) return ready ? int64_t{0} : int64_t{-1};
+    int64_t l = end - monotonic_ns();
+    return l > 0 ? l : 0;
+  };
+  // How long to wait this time: until the timer's deadline if that comes first.
   auto wait_for = [&](int64_t want) {
     int64_t deadline = timer_deadline();
     if (ready || !deadline) return want;
@@ -109,20 +116,16 @@ int64_t poll_fds(uint64_t n, int64_t timeout_ns) {
     if (until < 0) until = 0;
     return want < 0 || until < want ? until : want;
   };
-  auto expired = [&](int64_t* want) {
-    if (!timer_expire()) return false;
-    if (this_cpu()->signal_pending) return true;
-    if (*want >= 0) *want = *want - (monotonic_ns() - start) > 0 ? *want - (monotonic_ns() - start) : 0;
-    return false;
-  };
+  auto interrupted = [] { return timer_expire() && this_cpu()->signal_pending; };
   if (host) {
     int64_t r;
     for (;;) {
-      int64_t wait = wait_for(ready ? 0 : timeout_ns);
+      int64_t want = left();
+      int64_t wait = wait_for(want);
       r = hypercall(abi::Hypercall::kPoll, reinterpret_cast<uint64_t>(g_host), host, static_cast<uint64_t>(wait));
-      if (r != 0 || wait == (ready ? 0 : timeout_ns)) break;
-      if (expired(&timeout_ns)) return -EINTR;
-      if (timeout_ns == 0) break;
+      if (r != 0 || wait == want) break;
+      if (interrupted()) return -EINTR;
+      if (left() == 0) break;
     }
     if (r < 0) return r;
     for (uint64_t j = 0; j < host; ++j) {
@@ -134,15 +137,17 @@ int64_t poll_fds(uint64_t n, int64_t timeout_ns) {
   }
   if (ready || timeout_ns == 0) return ready;
   for (;;) {
-    int64_t wait = wait_for(timeout_ns);
+    int64_t want = left();
+    int64_t wait = wait_for(want);
     if (wait < 0)
       return unsupported("poll or select with no time limit on descriptors only this VM could make ready "
                          "(one thread: it would wait forever)");
+    int64_t slept_from = monotonic_ns();
     if (wait > 0) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(wait));
-    if (this_cpu()->signal_pending && monotonic_ns() - start < (wait < 0 ? INT64_MAX : wait)) return -EINTR;
-    if (wait == timeout_ns) return 0;
-    if (expired(&timeout_ns)) return -EINTR;
-    if (timeout_ns == 0) return 0;
+    if (this_cpu()->signal_pending && monotonic_ns() - slept_from < wait) return -EINTR;  // cut short
+    if (wait == want) return 0;
+    if (interrupted()) return -EINTR;
+    if (left() == 0) return 0;
   }
 }
 

@@ -69,20 +69,13 @@ int64_t sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem) {
   int64_t wake = monotonic_ns() + relative;
   while (relative > 0) {
     int64_t deadline = timer_deadline();
-    if (deadline && deadline < wake) {
-      if (deadline > monotonic_ns()) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(deadline - monotonic_ns()));
-      timer_expire();
-      if (this_cpu()->signal_pending) {
-        int64_t left = wake - monotonic_ns();
-        int64_t t[2] = {left > 0 ? left / 1'000'000'000 : 0, left > 0 ? left % 1'000'000'000 : 0};
-        if (rem && !(flags & kTimerAbstime) && !UserPtr<int64_t>(rem).write(t, 2)) return -EFAULT;
-        return -EINTR;
-      }
-    } else {
-      hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(relative));
-    }
+    bool timer_first = deadline && deadline < wake;
+    int64_t until = (timer_first ? deadline : wake) - monotonic_ns();
+    if (until > 0) hypercall(abi::Hypercall::kSleep, static_cast<uint64_t>(until));
+    if (timer_first) timer_expire();
     relative = wake - monotonic_ns();
-    // A signal from outside cut the sleep short (the monitor said so).
+    // SIGALRM for a handler, or a signal from outside that cut the sleep short (the
+    // monitor said so): EINTR, with the time left.
     if (this_cpu()->signal_pending && relative > 0) {
       int64_t t[2] = {relative / 1'000'000'000, relative % 1'000'000'000};
       if (rem && !(flags & kTimerAbstime) && !UserPtr<int64_t>(rem).write(t, 2)) return -EFAULT;

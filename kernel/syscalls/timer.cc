@@ -55,8 +55,8 @@ int64_t timer_deadline() { return g_deadline; }
 bool timer_expire() {
   if (!g_deadline || monotonic_ns() < g_deadline) return false;
   if (g_interval) {
-    int64_t now = monotonic_ns();
-    while (g_deadline <= now) g_deadline += g_interval;  // overruns are one signal, as on Linux
+    // Overruns are one signal, as on Linux: the next deadline is the first one ahead.
+    g_deadline += ((monotonic_ns() - g_deadline) / g_interval + 1) * g_interval;
   } else {
     arm(0, 0);
   }
