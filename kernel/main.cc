@@ -191,7 +191,7 @@ extern "C" int handle_syscall(abi::TrapFrame* f) {
   f->rax = static_cast<uint64_t>(result);
   f->rcx = f->rip;
   f->r11 = f->rflags;
-  if (timer_deadline()) timer_expire();
+  timer_expire();
   bool signal = cpu->signal_pending;
   if (signal) {
     restart_if_asked(f, nr, result);
@@ -268,7 +268,7 @@ extern "C" void handle_exception(abi::TrapFrame* f) {
       fault(f, kSigSegv, 0, 0x80 /* SI_KERNEL */, 0x80);
       break;
   }
-  if (timer_deadline()) timer_expire();
+  timer_expire();
   if (cpu->signal_pending) deliver_signals(f);
   prepare_return(f);
 }

@@ -88,6 +88,27 @@ int64_t stat_at(int dirfd, uint64_t path, int flags, fs::Stat* st) {
 
 }  // namespace
 
+namespace {
+
+// The description of a handle the monitor just opened for this VM (kOpen, kMemfd:
+// bit 32 a directory, bit 33 a regular file); nobody else shares it. nullptr (and
+// the handle closed) when the kernel heap is exhausted.
+File* host_file(int64_t answer, uint32_t status, const char* path) {
+  uint64_t h = static_cast<uint64_t>(answer);
+  File* f = fs::file_new(FileKind::kHost, status, path);
+  if (!f) {
+    hypercall(Hypercall::kClose, h & 0xFFFFFFFF);
+    return nullptr;
+  }
+  f->handle = h & 0xFFFFFFFF;
+  f->is_dir = (h >> 32) & 1;
+  f->is_regular = (h >> 33) & 1;
+  f->private_description = true;
+  return f;
+}
+
+}  // namespace
+
 int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
   auto flags = static_cast<uint32_t>(flags_in);
   ResolvedPath p;
@@ -111,15 +132,7 @@ int64_t sys_openat(int dirfd, uint64_t path, int flags_in, uint32_t mode) {
     int64_t h = hypercall(Hypercall::kOpen, va(p.path), p.length, flags & ~kCloexec, mode, va(p.path),
                           va(&opened_stat), va(fs::open_ahead_buffer()), fs::open_ahead_capacity());
     if (h < 0) return h;
-    f = fs::file_new(FileKind::kHost, status, p.path);
-    if (!f) {
-      hypercall(Hypercall::kClose, static_cast<uint64_t>(h) & 0xFFFFFFFF);
-      return -ENOMEM;
-    }
-    f->handle = static_cast<uint64_t>(h) & 0xFFFFFFFF;
-    f->is_dir = (static_cast<uint64_t>(h) >> 32) & 1;
-    f->is_regular = (static_cast<uint64_t>(h) >> 33) & 1;
-    f->private_description = true;
+    if (!(f = host_file(h, status, p.path))) return -ENOMEM;
     fs::note_open(f, (static_cast<uint64_t>(h) >> 34) & 1 ? &opened_stat : nullptr, (static_cast<uint64_t>(h) >> 35) & 1);
   }
   return fs::fd_install(f, flags & kCloexec);
@@ -144,14 +157,8 @@ int64_t sys_memfd_create(uint64_t name, uint32_t flags) {
   memcpy(shown, "/memfd:", 7);
   memcpy(shown + 7, buf, static_cast<size_t>(len));
   memcpy(shown + 7 + len, " (deleted)", 11);
-  File* f = fs::file_new(FileKind::kHost, 2 /* O_RDWR */, shown);
-  if (!f) {
-    hypercall(Hypercall::kClose, static_cast<uint64_t>(h) & 0xFFFFFFFF);
-    return -ENOMEM;
-  }
-  f->handle = static_cast<uint64_t>(h) & 0xFFFFFFFF;
-  f->is_regular = true;
-  f->private_description = true;
+  File* f = host_file(h, 2 /* O_RDWR */, shown);
+  if (!f) return -ENOMEM;
   return fs::fd_install(f, flags & kCloexec);
 }
 

@@ -76,7 +76,8 @@ int64_t socket_read(File* f, char* buf, uint64_t n, bool nonblock) {
 }
 
 int64_t socket_write(File* f, const char* buf, uint64_t n, bool nonblock) {
-  if (!f->tx) return f->connected ? -EPIPE : f->socket_type == static_cast<uint32_t>(kSockStream) ? -EPIPE : -ENOTCONN;
+  if (!f->connected) return -ENOTCONN;
+  if (!f->tx) return -EPIPE;  // shut down for writing
   set_nonblock(f->tx, nonblock);
   return fs::pipe_write(f->tx, buf, n);
 }
@@ -84,8 +85,8 @@ int64_t socket_write(File* f, const char* buf, uint64_t n, bool nonblock) {
 uint32_t socket_poll(const File* f) {
   // ABI: POLLIN 0x1, POLLOUT 0x4, POLLERR 0x8, POLLHUP 0x10, POLLRDNORM 0x40,
   // POLLWRNORM 0x100, POLLWRBAND 0x200, POLLRDHUP 0x2000. Linux's unix_poll: a peer
-  // that stopped sending is end of file to read (POLLIN, POLLRDHUP).
-  // The peer's half-close (SHUT_WR) is end of file only; a hang-up needs both ways shut.
+  // that stopped sending is end of file to read (POLLIN, POLLRDHUP); a hang-up
+  // (POLLHUP) needs both ways shut.
   uint32_t mask = 0;
   uint32_t in = f->rx ? fs::pipe_poll(f->rx) : 0x10;
   uint32_t out = f->tx ? fs::pipe_poll(f->tx) : 0x8;

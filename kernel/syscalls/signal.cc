@@ -69,6 +69,17 @@ void signals_init(const abi::BootInfo& boot) {
 
 int64_t raise_signal(int sig) { return raise_signal_from(sig, kSiUser, 0); }
 
+namespace {
+
+// `sig` goes to its handler on the way back to the program.
+void queue_for_handler(int sig, int code, uint64_t addr) {
+  g_deliver |= bit(sig);
+  g_origin[sig] = {code, addr};
+  this_cpu()->signal_pending = 1;
+}
+
+}  // namespace
+
 int64_t raise_signal_from(int sig, int code, uint64_t addr) {
   if (sig == 0) return 0;
   if (sig < 0 || sig > kNsig) return -EINVAL;
@@ -81,9 +92,7 @@ int64_t raise_signal_from(int sig, int code, uint64_t addr) {
       return 0;
     }
     if (a.handler != kSigDfl) {
-      g_deliver |= bit(sig);
-      g_origin[sig] = {code, addr};
-      this_cpu()->signal_pending = 1;
+      queue_for_handler(sig, code, addr);
       return 0;
     }
   }
@@ -94,9 +103,7 @@ bool fault_to_handler(int sig, int code, uint64_t addr) {
   const SigAction& a = g_actions[sig];
   // Linux's force_sig: a fault that is blocked or ignored kills (default action).
   if (a.handler == kSigDfl || a.handler == kSigIgn || (g_blocked & bit(sig))) return false;
-  g_deliver |= bit(sig);
-  g_origin[sig] = {code, addr};
-  this_cpu()->signal_pending = 1;
+  queue_for_handler(sig, code, addr);
   return true;
 }
 

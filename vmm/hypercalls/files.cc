@@ -80,10 +80,6 @@ bool FileService::put_canonical(uint64_t buf, const std::string& path) {
 
 namespace {
 
-// kOpen's read-ahead into `out` (see abi::Hypercall::kOpen): the first bytes of a
-// regular file (pread: the position stays 0), or the first records of a directory
-// (then rewound to its start). Returns the bytes read; *end when they are all there
-// is. Nothing (0, not *end) when the file cannot be read so.
 // File systems whose reads neither block for long nor have side effects: only
 // there does an open read ahead (a FUSE or network file may take its time, and a read
 // nobody asked for must not cost that).
@@ -107,6 +103,10 @@ bool local_file_system(int fd) {
   }
 }
 
+// kOpen's read-ahead into `out` (see abi::Hypercall::kOpen): the first bytes of a
+// regular file (pread: the position stays 0), or the first records of a directory
+// (then rewound to its start). Returns the bytes read; *end when they are all there
+// is. Nothing (0, not *end) when the file cannot be read so.
 size_t read_ahead(int fd, bool is_dir, uint64_t file_size, std::span<uint8_t> out, bool* end) {
   *end = false;
   if (!is_dir) {
@@ -285,24 +285,17 @@ int64_t FileService::poll(uint64_t entries, uint64_t count, int64_t timeout_ns) 
   if (invalid) timeout_ns = 0;
   // The deadline is kept across EINTR (a signal to the monitor) so a retry does not
   // wait longer than asked.
-  timespec deadline{};
-  if (timeout_ns >= 0) {
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ns / 1'000'000'000;
-    deadline.tv_nsec += timeout_ns % 1'000'000'000;
-    if (deadline.tv_nsec >= 1'000'000'000) {
-      deadline.tv_nsec -= 1'000'000'000;
-      ++deadline.tv_sec;
-    }
-  }
+  auto now_ns = [] {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+  };
+  int64_t deadline = timeout_ns >= 0 ? now_ns() + timeout_ns : 0;
   int n;
   for (;;) {
     timespec left{}, *wait = nullptr;
     if (timeout_ns >= 0) {
-      timespec now;
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      int64_t ns = (deadline.tv_sec - now.tv_sec) * 1'000'000'000 + (deadline.tv_nsec - now.tv_nsec);
-      if (ns < 0) ns = 0;
+      int64_t ns = std::max<int64_t>(deadline - now_ns(), 0);
       left = {ns / 1'000'000'000, ns % 1'000'000'000};
       wait = &left;
     }

@@ -53,6 +53,12 @@ const char* vector_name(uint64_t v) {
 
 }  // namespace
 
+int64_t Handler::close(uint64_t handle) {
+  int64_t result = files_.close(handle);
+  if (rewriter_) rewriter_->forget(handle);
+  return result;
+}
+
 Outcome Handler::handle(uint64_t per_cpu_phys) {
   // SAFETY: per_cpu_phys comes from BootInfo, which the guest can rewrite through the
   // direct map, so the request may be anywhere, even outside guest memory or
@@ -69,11 +75,9 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
   const uint64_t* a = r.args;
   // Closes the guest made since its last exit come first, in order.
   if (r.close_count) {
-    for (uint64_t i = 0; i < std::min<uint64_t>(r.close_count, abi::kMaxDeferredCloses); ++i) {
-      files_.close(r.close_handles[i]);
-      if (rewriter_) rewriter_->forget(r.close_handles[i]);
-    }
-    stats_.deferred_closes += std::min<uint64_t>(r.close_count, abi::kMaxDeferredCloses);
+    uint64_t count = std::min<uint64_t>(r.close_count, abi::kMaxDeferredCloses);
+    for (uint64_t i = 0; i < count; ++i) close(r.close_handles[i]);
+    stats_.deferred_closes += count;
     uint64_t zero = 0;
     std::memcpy(req + offsetof(abi::HypercallRequest, close_count), &zero, sizeof(zero));
   }
@@ -91,8 +95,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       result = files_.open(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
       break;
     case Hypercall::kClose:
-      result = files_.close(a[0]);
-      if (rewriter_) rewriter_->forget(a[0]);
+      result = close(a[0]);
       break;
     case Hypercall::kPread:
       result = files_.pread(a[0], a[1], a[2], a[3]);

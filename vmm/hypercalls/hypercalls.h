@@ -91,6 +91,8 @@ class Handler {
   int64_t random(uint64_t buf, uint64_t len);
   std::string guest_string(uint64_t va, uint64_t len, uint64_t max);
   Outcome fatal_signal(const uint64_t* args);
+  // kClose, and the closes that ride along with other hypercalls.
+  int64_t close(uint64_t handle);
   Outcome kernel_fault(uint64_t frame_va);
   int64_t exec(uint64_t request, Outcome* outcome);
 
