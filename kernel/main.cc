@@ -58,6 +58,7 @@ void report_stats() {
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kTrappedSyscalls), g_trapped_calls);
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kFastSyscalls), g_fast_calls);
   hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kPageFaults), g_page_faults);
+  hypercall(abi::Hypercall::kStat, static_cast<uint64_t>(abi::StatId::kProfiledPages), mm::take_profiled_pages());
   g_trapped_calls = g_fast_calls = g_page_faults = 0;
 }
 
@@ -66,6 +67,7 @@ const abi::BootInfo& boot_info() { return *g_boot; }
 void exit_program(int status) {
   // The files of shared mappings get their pages, as the page cache would.
   mm::write_back(0, abi::kUserEnd);
+  mm::record_page_profiles();
   report_stats();
   hypercall(abi::Hypercall::kExit, static_cast<uint64_t>(status & 0xff));
   for (;;) asm volatile("ud2");
@@ -73,6 +75,7 @@ void exit_program(int status) {
 
 void kill_program(int sig, uint64_t fault_addr, uint64_t rip, int si_code) {
   mm::write_back(0, abi::kUserEnd);
+  mm::record_page_profiles();
   report_stats();
   hypercall(abi::Hypercall::kFatalSignal, static_cast<uint64_t>(sig), fault_addr, rip,
             static_cast<uint64_t>(si_code));
@@ -107,6 +110,7 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
         image_files[i] = fs::file_new(fs::FileKind::kHost, 0 /* O_RDONLY */, path);
         VERIFY(image_files[i]);
         image_files[i]->handle = handle;
+        image_files[i]->is_regular = true;  // the monitor loaded an ELF file from it
         return reinterpret_cast<uint64_t>(image_files[i]);
       }
     }

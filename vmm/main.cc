@@ -70,6 +70,11 @@ int main(int argc, char** argv) {
   run->add_option("-w,--workdir", workdir, "The program's working directory (a guest path)");
   run->add_flag("--strace", options.strace, "Print every system call, strace-style, on stderr");
   run->add_flag("--stats", options.stats, "Print VM exit counts and timings on stderr at exit");
+  std::string cache_dir;
+  run->add_option("--cache", cache_dir,
+                  "Keep rewriter analyses and page profiles in DIR (default: $XDG_CACHE_HOME/burrow); it must "
+                  "be yours alone");
+  run->add_flag("--no-cache", options.no_cache, "Keep nothing on disk between runs");
   run->add_flag("!--no-rewrite", options.rewrite,
                 "Leave syscall instructions alone: every system call traps (by default they are "
                 "rewritten into direct calls at load time)");
@@ -120,6 +125,7 @@ int main(int argc, char** argv) {
   options.memory = *bytes;
   if (!root.empty()) options.root = root;
   if (!workdir.empty()) options.workdir = workdir;
+  if (!cache_dir.empty()) options.cache_dir = cache_dir;
   // The program's umask is the caller's; the monitor itself creates files with 0 so
   // that only the program's mode bits (already masked by the guest) apply.
   options.umask = ::umask(0);

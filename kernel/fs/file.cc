@@ -4,6 +4,7 @@
 #include "fs/stat.h"
 
 #include "fs/pipe.h"
+#include "burrow/abi/boot_info.h"
 #include "burrow/abi/hypercall.h"
 #include "hypercall.h"
 #include "percpu.h"
@@ -117,6 +118,7 @@ void file_put(File* f) {
     if (f->tx) file_put(f->tx);
   }
   if (f->path) kfree(f->path, strlen(f->path) + 1);
+  if (f->profile) kfree(f->profile, f->profile_bytes);
   for (Chunk* c = f->data; c;) {
     Chunk* next = c->next;
     kdelete(c);
@@ -179,6 +181,36 @@ namespace burrow::kernel::mm {
 bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t bias) {
   const auto* f = reinterpret_cast<const fs::File*>(file);
   return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count, bias) >= 0;
+}
+
+const uint8_t* file_page_profile(uint64_t file, uint64_t* bytes, bool* first) {
+  auto* f = reinterpret_cast<fs::File*>(file);
+  *first = false;
+  if (!f->profile_fetched && f->kind == fs::FileKind::kHost && f->is_regular) {
+    f->profile_fetched = *first = true;
+    alignas(8) static constinit uint8_t buf[abi::kMaxPageProfileBytes] = {};
+    int64_t n = hypercall(abi::Hypercall::kPageProfile, f->handle, reinterpret_cast<uint64_t>(buf), sizeof(buf));
+    if (n > 0 && n <= static_cast<int64_t>(sizeof(buf)) && (f->profile = static_cast<uint8_t*>(kmalloc(n)))) {
+      memcpy(f->profile, buf, n);
+      f->profile_bytes = static_cast<uint32_t>(n);
+    }
+  }
+  *bytes = f->profile_bytes;
+  return f->profile;
+}
+
+const uint8_t* file_known_page_profile(uint64_t file, uint64_t* bytes) {
+  const auto* f = reinterpret_cast<const fs::File*>(file);
+  *bytes = f->profile_bytes;
+  return f->profile;
+}
+
+uint64_t file_profile_handle(uint64_t file) {
+  const auto* f = reinterpret_cast<const fs::File*>(file);
+  // Files opened read-only: images and libraries. Those written (through mappings or
+  // not) change identity, and each version would leave a profile behind.
+  bool profiled = f->kind == fs::FileKind::kHost && f->is_regular && (f->flags & 3) == 0;
+  return profiled ? f->handle : abi::kNoHandle;
 }
 
 bool file_writable(uint64_t file) {

@@ -59,6 +59,12 @@ struct File {
   // kEventfd: the counter, and EFD_SEMAPHORE.
   uint64_t count = 0;
   bool semaphore = false;
+  // kHost regular files: the page profile (abi Hypercall::kPageProfile) fetched at
+  // the first fault in a mapping of the file (kmalloc'd, profile_bytes long; nullptr
+  // when none is known).
+  uint8_t* profile = nullptr;
+  uint32_t profile_bytes = 0;
+  bool profile_fetched = false;
   bool private_description = false;
   bool pos_local = false;
   uint64_t pos = 0;

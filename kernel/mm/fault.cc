@@ -7,6 +7,7 @@
 #include "mm/fault.h"
 
 #include "boot.h"
+#include "lib/heap.h"
 #include "burrow/abi/layout.h"
 #include "burrow/abi/hypercall.h"
 #include "hypercall.h"
@@ -43,6 +44,10 @@ constinit uint32_t g_spurious_count = 0;
 constinit uint64_t g_sequential_next = 0;
 constinit uint64_t g_sequential_pages = 0;
 
+constinit uint64_t g_profiled_pages = 0;
+constexpr uint64_t kProfilePages = abi::kMaxPageProfileBytes * 8;
+constexpr uint64_t kShadowPrefetchPages = 8;  // KVM's PTE_PREFETCH_NUM
+
 uint64_t page_of(uint64_t va) { return va & ~(kPageSize - 1); }
 uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -78,30 +83,116 @@ const Vma* grow_down_to(uint64_t addr) {
 // the file offset continue it.
 void add_page_run(abi::FileFill* runs, uint32_t& n, uint64_t frame, uint64_t offset) {
   abi::FileFill* last = n ? &runs[n - 1] : nullptr;
-  if (last && last->phys + last->len == frame && last->offset + last->len == offset)
+  if (last && last->phys + last->len == frame && last->offset + last->len == offset && last->len < kLargePageSize)
     last->len += kPageSize;
   else
     runs[n++] = {frame, offset, kPageSize};
 }
 
-// map_small for an area backed by a file: the pages that get frames are then read
-// from the file, all in one hypercall.
-bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all) {
+// The pages of one area to read from its file, sent in as few hypercalls as fit.
+class AreaFill {
+ public:
+  explicit AreaFill(const Vma& v) : v_(v) {}
+  ~AreaFill() { flush(); }
+  void add(uint64_t va, uint64_t frame) {
+    // A full list goes before it could need one more run.
+    if (runs_ == abi::kMaxFileFills) flush();
+    add_page_run(fills_, runs_, frame, v_.file_offset + (va - v_.start));
+  }
+  void flush() {
+    // NOTE: a read error leaves zeros where Linux would raise SIGBUS on access.
+    if (runs_) fill_from_file(v_.file, fills_, runs_, v_.start - v_.file_offset);
+    runs_ = 0;
+  }
+
+ private:
+  static constinit inline abi::FileFill fills_[abi::kMaxFileFills] = {};
+  const Vma& v_;
+  uint32_t runs_ = 0;
+};
+
+// map_small for an area backed by a file; the pages that get frames are read from
+// the file through `fill`. Pages besides `required` are marked untouched unless
+// `others_accessed`. Returns the pages mapped, or -1 as map_small's false.
+int64_t map_file_run(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all, bool others_accessed,
+                     AreaFill& fill) {
   static constinit uint64_t missing[kFaultAheadMaxPages] = {};
-  static constinit abi::FileFill fills[abi::kMaxFileFills] = {};
   uint32_t n = 0;
   for (uint64_t p = lo; p < hi; p += kPageSize)
     if (!leaf_for(p).frame()) missing[n++] = p;
-  if (!map_small(lo, hi, required, v.prot, all)) return false;
-  uint32_t runs = 0;
+  if (!map_small(lo, hi, required, v.prot, all, others_accessed)) return -1;
+  int64_t mapped = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint64_t frame = leaf_for(missing[i]).frame();
     if (!frame) continue;  // a best-effort page that did not get one
-    add_page_run(fills, runs, frame, v.file_offset + (missing[i] - v.start));
+    fill.add(missing[i], frame);
+    ++mapped;
   }
-  // NOTE: a read error leaves zeros where Linux would raise SIGBUS on access.
-  if (runs) fill_from_file(v.file, fills, runs, v.start - v.file_offset);
-  return true;
+  return mapped;
+}
+
+// The same, read in one hypercall.
+bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all,
+                    bool others_accessed = true) {
+  AreaFill fill(v);
+  return map_file_run(v, lo, hi, required, all, others_accessed, fill) >= 0;
+}
+
+// Page profiles (vmm/fs/page_profiles.h). The first fault in a file fills every page
+// that earlier runs touched in all the areas mapping it, one exit per area, instead
+// of faulting through windows of pages the program mostly never reads. The pages a
+// window maps beyond that get no Accessed bit: the CPU (under shadow paging, KVM) sets
+// it when the program touches one, and at exit those join the profile. KVM prefetches
+// only accessed guest entries, so each such page costs a shadow fault when first
+// touched: once, until the profile has it.
+bool profiled(const uint8_t* bits, uint64_t bytes, uint64_t index) {
+  return index < bytes * 8 && (bits[index / 8] >> (index % 8)) & 1;
+}
+
+// Maps and fills the profiled pages of area v that have none; stops quietly when
+// memory runs short (the fault itself then reports it).
+void prefetch_area(const Vma& v, const uint8_t* bits, uint64_t bytes) {
+  uint64_t first = v.file_offset / kPageSize;
+  if (first >= bytes * 8) return;
+  uint64_t end = min64(v.end, v.start + (bytes * 8 - first) * kPageSize);
+  // Whole aligned groups of kShadowPrefetchPages: KVM's shadow MMU, on a fault,
+  // prefetches the entries of the fault's group in order up to the first that is not
+  // present and accessed, so a group mapped with holes costs a shadow fault (~8 µs on
+  // PVM) per hole where a whole one costs one: cheaper than copying the extra pages.
+  auto wanted = [&](uint64_t va) {
+    uint64_t group = va & ~(kShadowPrefetchPages * kPageSize - 1);
+    for (uint64_t p = max64(group, v.start); p < min64(group + kShadowPrefetchPages * kPageSize, end); p += kPageSize)
+      if (profiled(bits, bytes, first + (p - v.start) / kPageSize)) return true;
+    return false;
+  };
+  AreaFill fill(v);
+  for (uint64_t va = v.start; va < end;) {
+    if (!wanted(va)) {
+      va += kPageSize;
+      continue;
+    }
+    // A run of wanted pages inside one 2 MiB block (map_small's unit).
+    uint64_t block_end = (va & ~(kLargePageSize - 1)) + kLargePageSize;
+    uint64_t run_end = va + kPageSize;
+    while (run_end < min64(end, block_end) && wanted(run_end)) run_end += kPageSize;
+    int64_t mapped = map_file_run(v, va, run_end, va, true, true, fill);
+    if (mapped < 0) return;
+    g_profiled_pages += mapped;
+    va = run_end;
+  }
+}
+
+// At the first fault in the file of area `faulting`: prefetch_area for all its areas.
+void prefetch_profiled(const Vma& faulting) {
+  uint64_t bytes = 0;
+  bool first = false;
+  uint64_t file = faulting.file;
+  const uint8_t* bits = file_page_profile(file, &bytes, &first);
+  if (!first || !bits) return;
+  for (uint32_t i = 0; i < g_vmas.size(); ++i) {
+    const Vma& v = g_vmas[i];
+    if (v.file == file && (v.prot & kProtMask)) prefetch_area(v, bits, bytes);
+  }
 }
 
 // Gives the page a frame (the area allows the access); false when out of memory.
@@ -117,6 +208,10 @@ bool fault_in(uint64_t page, const Vma& v) {
   }
   uint64_t block = page & ~(kLargePageSize - 1);
   if (large_allowed(v, block) && map_large(block, v.prot)) return true;
+  if (v.file) {
+    prefetch_profiled(v);
+    if (leaf_for(page).frame()) return true;
+  }
   uint64_t lo, hi;
   if (page == g_sequential_next) {
     g_sequential_pages = min64(g_sequential_pages * 2, kFaultAheadMaxPages);
@@ -133,7 +228,7 @@ bool fault_in(uint64_t page, const Vma& v) {
   lo = max64(max64(lo, v.start), block);
   hi = min64(min64(hi, v.end), block + kLargePageSize);
   g_sequential_next = hi;
-  if (v.file) return map_file_pages(v, lo, hi, page, false);
+  if (v.file) return map_file_pages(v, lo, hi, page, false, /*others_accessed=*/false);
   return map_small(lo, hi, page, v.prot, false);
 }
 
@@ -206,6 +301,59 @@ void write_back(uint64_t start, uint64_t end) {
     }
     flush();
   }
+}
+
+void record_page_profiles() {
+  struct Fresh {
+    uint64_t file;
+    uint8_t* bits;  // kMaxPageProfileBytes, kmalloc'd
+    uint64_t bytes;
+  };
+  static constinit Fresh fresh[abi::kMaxPageProfileUpdates] = {};
+  static constinit abi::PageProfileUpdate updates[abi::kMaxPageProfileUpdates] = {};
+  struct Walk {
+    const Vma* v;
+    Fresh* slot;
+    const uint8_t* have;
+    uint64_t have_bytes;
+    uint32_t* count;
+  };
+  uint32_t count = 0;
+  for (uint32_t i = 0; i < g_vmas.size(); ++i) {
+    const Vma& v = g_vmas[i];
+    if (!v.file || (v.flags & kVmaShared) || file_profile_handle(v.file) == abi::kNoHandle) continue;
+    uint64_t first = v.file_offset / kPageSize;
+    if (first >= kProfilePages) continue;
+    Walk w{&v, nullptr, nullptr, 0, &count};
+    w.have = file_known_page_profile(v.file, &w.have_bytes);
+    for (uint32_t j = 0; j < count; ++j)
+      if (fresh[j].file == v.file) w.slot = &fresh[j];
+    uint64_t end = min64(v.end, v.start + (kProfilePages - first) * kPageSize);
+    for_each_accessed(v.start, end, [](void* ctx, uint64_t va) {
+      auto& w = *static_cast<Walk*>(ctx);
+      uint64_t index = w.v->file_offset / kPageSize + (va - w.v->start) / kPageSize;
+      if (profiled(w.have, w.have_bytes, index)) return;
+      if (!w.slot) {
+        if (*w.count == abi::kMaxPageProfileUpdates) return;
+        auto* bits = static_cast<uint8_t*>(kmalloc(abi::kMaxPageProfileBytes));
+        if (!bits) return;
+        w.slot = &fresh[(*w.count)++];
+        *w.slot = {w.v->file, bits, 0};
+      }
+      w.slot->bits[index / 8] |= static_cast<uint8_t>(1u << (index % 8));
+      w.slot->bytes = max64(w.slot->bytes, index / 8 + 1);
+    }, &w);
+  }
+  for (uint32_t j = 0; j < count; ++j)
+    updates[j] = {file_profile_handle(fresh[j].file), reinterpret_cast<uint64_t>(fresh[j].bits), fresh[j].bytes};
+  if (count) hypercall(abi::Hypercall::kAddPageProfiles, reinterpret_cast<uint64_t>(updates), count);
+  for (uint32_t j = 0; j < count; ++j) kfree(fresh[j].bits, abi::kMaxPageProfileBytes);
+}
+
+uint64_t take_profiled_pages() {
+  uint64_t n = g_profiled_pages;
+  g_profiled_pages = 0;
+  return n;
 }
 
 bool resident(uint64_t va) { return leaf_for(va).frame() != 0; }

@@ -21,6 +21,15 @@ bool populate(uint64_t start, uint64_t end);
 // maps (Vma::file); false on an I/O error.
 // `bias`: the virtual address file offset 0 has in the area (start - file_offset).
 bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t bias);
+// The file's page profile (bit i: page i, see abi Hypercall::kPageProfile), asked of
+// the monitor on the first call for the file (which sets *first); nullptr when none
+// is known. *bytes: its length.
+const uint8_t* file_page_profile(uint64_t file, uint64_t* bytes, bool* first);
+// The same, never asking (nullptr if not asked yet).
+const uint8_t* file_known_page_profile(uint64_t file, uint64_t* bytes);
+// The handle whose profile learns the pages this run touched; abi::kNoHandle for files
+// that get no profile.
+uint64_t file_profile_handle(uint64_t file);
 // Whether the program can have written to a shared mapping of the file: not when it
 // was opened read-only (then mmap and mprotect refuse PROT_WRITE on MAP_SHARED).
 bool file_writable(uint64_t file);
@@ -31,6 +40,12 @@ bool write_to_file(uint64_t file, const void* fills, uint32_t count);
 // (msync, munmap, exit). Every page with a frame is written: the monitor sets the
 // dirty bit up front, so it cannot tell which ones changed.
 void write_back(uint64_t start, uint64_t end);
+// Adds the pages of file mappings the program touched, beyond their files' profiles,
+// to the profiles (abi Hypercall::kAddPageProfiles): at exit and execve.
+void record_page_profiles();
+// Pages filled ahead because a profile named them, since the last call.
+uint64_t take_profiled_pages();
+
 // True when the page holding va has a frame (mincore).
 bool resident(uint64_t va);
 

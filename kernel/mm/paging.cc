@@ -192,7 +192,7 @@ bool map_large(uint64_t va, uint32_t prot) {
   return true;
 }
 
-bool map_small(uint64_t start, uint64_t end, uint64_t required, uint32_t prot, bool all) {
+bool map_small(uint64_t start, uint64_t end, uint64_t required, uint32_t prot, bool all, bool others_accessed) {
   uint64_t* pde = pde_slot(required, true);
   if (!pde) return false;
   if (is_large(*pde)) return true;  // the block is mapped already
@@ -208,7 +208,7 @@ bool map_small(uint64_t start, uint64_t end, uint64_t required, uint32_t prot, b
     if (e) return true;
     uint64_t frame = frame_alloc();
     if (!frame) return false;
-    e = frame | flags;
+    e = frame | (others_accessed || va == required ? flags : flags & ~kPteAccessed);
     return true;
   };
   if (!map_one(required)) return false;
@@ -224,6 +224,17 @@ void refresh(uint64_t va, uint32_t prot) {
                   leaf_flags(prot);
   if (*leaf.entry != want) *leaf.entry = want;
   tlb_flush_page(va);
+}
+
+void for_each_accessed(uint64_t start, uint64_t end, void (*fn)(void* ctx, uint64_t va), void* ctx) {
+  for_each_block(start, end, [&](uint64_t va, uint64_t seg_end, uint64_t* pde) {
+    if (!is_table(*pde)) return;
+    const uint64_t* t = table_of(*pde);
+    for (uint64_t p = va; p < seg_end; p += kPageSize) {
+      uint64_t pte = t[index_at(p, 1)];
+      if ((pte & kPtePresent) && (pte & kPteAccessed)) fn(ctx, p);
+    }
+  });
 }
 
 void unmap_range(uint64_t start, uint64_t end) {
@@ -281,6 +292,8 @@ bool protect_range(uint64_t start, uint64_t end, uint32_t prot) {
         uint64_t& pte = t[index_at(p, 1)];
         if (!pte) continue;
         uint64_t want = (pte & kPteAddrMask) | flags;
+        // An untouched page stays so (for_each_accessed).
+        if ((pte & kPtePresent) && !(pte & kPteAccessed)) want &= ~kPteAccessed;
         if (want == pte) continue;
         uint64_t old = pte;
         pte = want;

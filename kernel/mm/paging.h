@@ -43,7 +43,13 @@ bool map_large(uint64_t va, uint32_t prot);
 // Maps fresh zeroed 4 KiB frames on every unmapped page of [start, end), which lies in
 // one 2 MiB block and contains `required`. False when out of memory for `required`,
 // or for any page when `all`; otherwise the pages besides `required` are best effort.
-bool map_small(uint64_t start, uint64_t end, uint64_t required, uint32_t prot, bool all);
+// Without `others_accessed`, the pages besides `required` are mapped with their
+// Accessed bit clear, so that for_each_accessed() tells which ones get touched.
+bool map_small(uint64_t start, uint64_t end, uint64_t required, uint32_t prot, bool all,
+               bool others_accessed = true);
+// Calls fn(ctx, va) for every present small page of [start, end) whose Accessed bit
+// is set (by the CPU, or under shadow paging by KVM, on the first access).
+void for_each_accessed(uint64_t start, uint64_t end, void (*fn)(void* ctx, uint64_t va), void* ctx);
 // Rewrites the entry of a page that has a frame to `prot` and invalidates it.
 void refresh(uint64_t va, uint32_t prot);
 

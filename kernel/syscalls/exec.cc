@@ -95,6 +95,7 @@ int64_t do_execve(int dirfd, uint64_t user_path, uint64_t argv, uint64_t envp, i
   req.nice = 20 - sys_getpriority(0, 0);
   // The files of shared mappings get their pages before the memory goes away.
   mm::write_back(0, abi::kUserEnd);
+  mm::record_page_profiles();
   report_stats();
   // Returns only on failure: the program's execve says why.
   return hypercall(abi::Hypercall::kExec, reinterpret_cast<uint64_t>(&req));

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "burrow/abi/hypercall.h"
 #include "burrow/abi/layout.h"
 #include "burrow/abi/percpu.h"
+#include "fs/page_profiles.h"
 #include "fs/sandbox.h"
 #include "hypercalls/hypercalls.h"
 #include "memory/guest_memory.h"
@@ -403,6 +405,58 @@ TEST_F(HypercallTest, MemfdIsChecked) {
   EXPECT_EQ(call(Hypercall::kClose, static_cast<uint64_t>(h) & 0xFFFFFFFF), 0);
 }
 
+TEST_F(HypercallTest, PageProfileHypercallsAreChecked) {
+  char dir[] = "/tmp/burrow-profile-test.XXXXXX";
+  ASSERT_TRUE(mkdtemp(dir));
+  const std::string file = sandbox_dir_ + "/lib.so";
+  {
+    int fd = ::open(file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, 64 * kPageSize), 0);
+    ::close(fd);
+  }
+  fs::PageProfiles profiles(std::string(dir) + "/pages");
+  profiles.set_program({1, 2, 3, 4, 5});
+  files_->set_page_profiles(&profiles);
+  int64_t h = files_->adopt(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_GE(h, 3);
+  const uint64_t handle = static_cast<uint64_t>(h);
+
+  EXPECT_EQ(call(Hypercall::kPageProfile, 99, kUserRw, 16), kEbadf);
+  EXPECT_EQ(call(Hypercall::kPageProfile, handle, kUserRw, abi::kMaxPageProfileBytes + 1), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kPageProfile, handle, kUserRw, 16), 0);  // none known yet
+
+  // Updates: the array and every bitmap are checked before anything is taken.
+  auto* u = reinterpret_cast<abi::PageProfileUpdate*>(host(kUserRw));
+  const uint64_t bitmap = kUserRw + kPageSize;
+  host(bitmap)[0] = 0x05;
+  host(bitmap)[1] = 0x80;
+  u[0] = {handle, bitmap, 2};
+  EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, abi::kMaxPageProfileUpdates + 1), -EINVAL);
+  EXPECT_EQ(call(Hypercall::kAddPageProfiles, kSupervisor, 1), kEfault);
+  u[1] = {99, bitmap, 2};
+  EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 2), kEbadf);
+  u[1] = {handle, bitmap, abi::kMaxPageProfileBytes + 1};
+  EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 2), -EINVAL);
+  u[1] = {handle, kSupervisor, 2};
+  EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 2), kEfault);
+  EXPECT_EQ(call(Hypercall::kPageProfile, handle, kUserRw + 2 * kPageSize, 16), 0);  // nothing was taken
+
+  EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 1), 0);
+  std::memset(host(kUserRw + 2 * kPageSize), 0, 16);
+  EXPECT_EQ(call(Hypercall::kPageProfile, handle, kUserRw + 2 * kPageSize, 16), 2);
+  EXPECT_EQ(host(kUserRw + 2 * kPageSize)[0], 0x05);
+  EXPECT_EQ(host(kUserRw + 2 * kPageSize)[1], 0x80);
+  // A smaller buffer gets the start; a bad one is EFAULT.
+  EXPECT_EQ(call(Hypercall::kPageProfile, handle, kUserRw + 2 * kPageSize, 1), 1);
+  EXPECT_EQ(call(Hypercall::kPageProfile, handle, kSupervisor, 16), kEfault);
+  EXPECT_EQ(host(kSupervisor)[0], 'S');
+
+  files_->set_page_profiles(nullptr);
+  ::unlink(file.c_str());
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(HypercallTest, FdsOtherThanStdioAreEbadf) {
   for (uint64_t fd : kBadFds) {
     SCOPED_TRACE(fd);
@@ -701,7 +755,7 @@ TEST_F(HypercallTest, UnknownSyscallNumbersAreNamedSafely) {
 // ---- Calls that end the VM --------------------------------------------------------
 
 TEST_F(HypercallTest, UnknownHypercallNumbersEndTheVmWith125) {
-  for (uint64_t nr : U64s{uint64_t{0}, uint64_t{40}, uint64_t{31}, uint64_t{32}, uint64_t{999},
+  for (uint64_t nr : U64s{uint64_t{0}, uint64_t{40}, uint64_t{33}, uint64_t{63}, uint64_t{999},
                       uint64_t{1} << 63, ~0ull}) {
     SCOPED_TRACE(nr);
     Capture err(STDERR_FILENO);

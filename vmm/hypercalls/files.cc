@@ -393,6 +393,36 @@ int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count, std::
   return total;
 }
 
+int64_t FileService::page_profile(uint64_t handle, uint64_t buf, uint64_t capacity) {
+  Handle* h = get(handle);
+  if (!h) return -EBADF;
+  if (capacity > abi::kMaxPageProfileBytes) return -EINVAL;
+  if (!profiles_) return 0;
+  std::vector<uint8_t> bits = profiles_->get(h->fd);
+  size_t n = std::min<size_t>(bits.size(), capacity);
+  if (n && !put(buf, bits.data(), n)) return -EFAULT;
+  return static_cast<int64_t>(n);
+}
+
+int64_t FileService::add_page_profiles(uint64_t updates, uint64_t count) {
+  if (count > abi::kMaxPageProfileUpdates) return -EINVAL;
+  abi::PageProfileUpdate u[abi::kMaxPageProfileUpdates];
+  if (count && !get_bytes(updates, u, count * sizeof(u[0]))) return -EFAULT;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (!get(u[i].handle)) return -EBADF;
+    if (u[i].bytes > abi::kMaxPageProfileBytes) return -EINVAL;
+  }
+  // Every bitmap is read before any is taken: a bad one changes nothing.
+  std::vector<std::vector<uint8_t>> bits(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    bits[i].resize(u[i].bytes);
+    if (!get_bytes(u[i].bitmap, bits[i].data(), bits[i].size())) return -EFAULT;
+  }
+  if (profiles_)
+    for (uint64_t i = 0; i < count; ++i) profiles_->add(get(u[i].handle)->fd, bits[i]);
+  return 0;
+}
+
 int64_t FileService::write_back(uint64_t handle, uint64_t fills, uint64_t count) {
   Handle* h = get(handle);
   if (!h) return -EBADF;

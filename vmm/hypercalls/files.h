@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "burrow/abi/hypercall.h"
+#include "fs/page_profiles.h"
 #include "fs/sandbox.h"
 #include "memory/guest_memory.h"
 
@@ -42,6 +43,11 @@ class FileService {
   // `span`, when given, receives the file offsets the runs cover: [first, second).
   int64_t fill(uint64_t handle, uint64_t fills, uint64_t count, std::pair<uint64_t, uint64_t>* span = nullptr);
   int64_t write_back(uint64_t handle, uint64_t fills, uint64_t count);
+  // Hypercall::kPageProfile and kAddPageProfiles (answered "none known" without a
+  // PageProfiles).
+  int64_t page_profile(uint64_t handle, uint64_t buf, uint64_t capacity);
+  int64_t add_page_profiles(uint64_t updates, uint64_t count);
+  void set_page_profiles(fs::PageProfiles* profiles) { profiles_ = profiles; }
 
   // A read-only handle for a file the monitor opened (the program's image); takes
   // the fd. The handle, or -errno.
@@ -76,6 +82,7 @@ class FileService {
   const memory::GuestMemory& mem_;
   uint64_t cr3_;
   fs::Sandbox& sandbox_;
+  fs::PageProfiles* profiles_ = nullptr;
   std::vector<Handle> handles_;
   std::vector<iovec> iov_;
   std::vector<uint8_t> ahead_;  // kOpen's read-ahead, staged

@@ -124,6 +124,12 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     case Hypercall::kWriteToFile:
       result = files_.write_back(a[0], a[1], a[2]);
       break;
+    case Hypercall::kPageProfile:
+      result = files_.page_profile(a[0], a[1], a[2]);
+      break;
+    case Hypercall::kAddPageProfiles:
+      result = files_.add_page_profiles(a[0], a[1]);
+      break;
     case Hypercall::kExit:
       return {static_cast<int>(a[0] & 0xff)};
     case Hypercall::kFatalSignal:

@@ -2,6 +2,8 @@
 // torn or flipped cache file is detected before any field is believed.
 #include "rewrite/analysis_cache.h"
 
+#include "rewrite/cache_dir.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -166,46 +168,13 @@ Result<Analysis> deserialize(std::span<const uint8_t> bytes) {
 
 AnalysisCache::AnalysisCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
-std::filesystem::path AnalysisCache::default_dir() {
-  // Only under a directory that exists: never create $HOME (nobody's is
-  // /nonexistent) or a cache root that is not there.
-  auto is_dir = [](const char* p) {
-    struct stat st;
-    return p && p[0] == '/' && ::stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-  };
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (is_dir(xdg)) return std::filesystem::path(xdg) / "burrow" / "rewrite";
-  const char* home = std::getenv("HOME");
-  if (is_dir(home)) return std::filesystem::path(home) / ".cache" / "burrow" / "rewrite";
-  return {};
-}
+std::filesystem::path AnalysisCache::default_dir() { return default_cache_dir("rewrite"); }
 
 // The cache decides which code runs in the program: it must be the user's alone.
-// Creates what is missing with mode 0700 (the monitor runs with umask 0), and
-// accepts the directory only if it is a real directory owned by this user that no
-// one else may write; otherwise the disk cache is not used.
 bool AnalysisCache::private_dir() {
   if (dir_.empty()) return false;
   if (dir_ok_) return true;
-  std::filesystem::path path;
-  for (const auto& part : dir_) {
-    path /= part;
-    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) break;
-  }
-  struct stat st;
-  dir_ok_ = ::lstat(dir_.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
-            (st.st_mode & 022) == 0;
-  // Nobody else may rename anything on the way there either (as ssh checks its
-  // files' directories): every ancestor belongs to root or this user and is not
-  // writable by others, unless it is sticky (/tmp), where they cannot rename ours.
-  std::filesystem::path ancestor;
-  for (const auto& part : dir_.parent_path()) {
-    ancestor /= part;
-    struct stat a;
-    bool owner_ok = ::stat(ancestor.c_str(), &a) == 0 && (a.st_uid == 0 || a.st_uid == ::geteuid());
-    bool write_ok = (a.st_mode & 022) == 0 || (a.st_mode & S_ISVTX);
-    dir_ok_ = dir_ok_ && owner_ok && write_ok;
-  }
+  dir_ok_ = private_cache_dir(dir_);
   if (!dir_ok_) dir_.clear();
   return dir_ok_;
 }

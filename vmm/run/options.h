@@ -19,6 +19,10 @@ struct RunOptions {
   std::optional<std::string> root;     // --root: the guest's whole /
   std::vector<std::string> volumes;    // -v HOST:GUEST[:ro]
   std::optional<std::string> workdir;  // -w: the initial working directory
+  // Where rewriter analyses and page profiles persist between runs: --cache DIR, else
+  // $XDG_CACHE_HOME/burrow; --no-cache: nowhere (kept in memory for one run).
+  std::optional<std::string> cache_dir;
+  bool no_cache = false;
   uint32_t umask = 022;                // the caller's umask, which the program inherits
   std::string program;             // as the user typed it
   std::vector<std::string> argv;   // argv[0] is `program`

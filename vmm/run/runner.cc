@@ -26,6 +26,7 @@
 #include "hypercalls/hypercalls.h"
 #include "hypercalls/rewrite.h"
 #include "rewrite/analysis_cache.h"
+#include "rewrite/cache_dir.h"
 #include "rewrite/static_rewrite.h"
 #include "kvm/kvm.h"
 #include "loader/elf.h"
@@ -578,6 +579,23 @@ Result<int> run(const RunOptions& options) {
     return make_error(ExitCode::kMonitorFailed, fmt::format("--memory must be between {}M and {}G",
                                                             abi::kMinMemory >> 20, abi::kMaxMemory >> 30));
   if (options.cpus != 1) return make_error(ExitCode::kMonitorFailed, "--cpus: only 1 vCPU is supported so far");
+  // The caches' directories: what they hold steers how programs load, so a directory
+  // given with --cache must be the user's alone, like the default one.
+  std::filesystem::path rewrite_cache = rewrite::AnalysisCache::default_dir();
+  std::filesystem::path profile_cache = fs::PageProfiles::default_dir();
+  if (options.no_cache) {
+    rewrite_cache.clear();
+    profile_cache.clear();
+  } else if (options.cache_dir) {
+    std::filesystem::path dir = std::filesystem::absolute(*options.cache_dir);
+    if (!rewrite::private_cache_dir(dir))
+      return make_error(ExitCode::kMonitorFailed,
+                        fmt::format("--cache {}: not a directory that is yours alone (owned by you, writable by "
+                                    "nobody else, and so are the directories above it)",
+                                    *options.cache_dir));
+    rewrite_cache = dir / "rewrite";
+    profile_cache = dir / "pages";
+  }
   int64_t t_start = ns_of(CLOCK_MONOTONIC);
   forward_host_signals();
 
@@ -616,8 +634,10 @@ Result<int> run(const RunOptions& options) {
 
   hypercalls::Stats stats;
   hypercalls::FileService files(*mem, 0, *sandbox);
+  fs::PageProfiles page_profiles(profile_cache);
+  files.set_page_profiles(&page_profiles);
   hypercalls::Handler handler(*mem, 0, options, files, stats);
-  rewrite::AnalysisCache analysis_cache(rewrite::AnalysisCache::default_dir());
+  rewrite::AnalysisCache analysis_cache(rewrite_cache);
   hypercalls::RewriteService rewriter(*mem, files, analysis_cache);
   if (options.rewrite) handler.set_rewriter(&rewriter);
   std::optional<LoadedProgram> next_program;
@@ -636,6 +656,7 @@ Result<int> run(const RunOptions& options) {
   for (;;) {
     ProgramSpec spec;
     spec.host_path = program->file.host_path;
+    page_profiles.set_program(program->file.identity);
     spec.execfn = execfn;
     spec.file = program->file.bytes;
     spec.elf = &program->elf;
@@ -780,9 +801,10 @@ Result<int> run(const RunOptions& options) {
     uint64_t trapped = stats.guest[static_cast<size_t>(abi::StatId::kTrappedSyscalls)];
     uint64_t fast = stats.guest[static_cast<size_t>(abi::StatId::kFastSyscalls)];
     line += fmt::format(
-        "burrow: stats: {} system calls: {} trapped, {} through rewritten sites; {} page faults; {} closes sent "
-        "with other exits\n",
-        trapped + fast, trapped, fast, stats.guest[static_cast<size_t>(abi::StatId::kPageFaults)], stats.deferred_closes);
+        "burrow: stats: {} system calls: {} trapped, {} through rewritten sites; {} page faults; {} pages filled "
+        "ahead from page profiles; {} closes sent with other exits\n",
+        trapped + fast, trapped, fast, stats.guest[static_cast<size_t>(abi::StatId::kPageFaults)],
+        stats.guest[static_cast<size_t>(abi::StatId::kProfiledPages)], stats.deferred_closes);
     // Where the exits went, most first: the lever for start-up and I/O costs.
     static constexpr std::pair<abi::Hypercall, const char*> kNames[] = {
         {abi::Hypercall::kWrite, "write"},     {abi::Hypercall::kRead, "read"},
@@ -794,6 +816,7 @@ Result<int> run(const RunOptions& options) {
         {abi::Hypercall::kPathOp, "path-op (stat, access, readlink, ...)"},
         {abi::Hypercall::kFillFromFile, "fill from file"}, {abi::Hypercall::kWriteToFile, "write to file"},
         {abi::Hypercall::kRewrite, "rewrite"}, {abi::Hypercall::kPoll, "poll"}, {abi::Hypercall::kMemfd, "memfd"}, {abi::Hypercall::kExec, "exec"},
+        {abi::Hypercall::kPageProfile, "page profile"}, {abi::Hypercall::kAddPageProfiles, "page profile update"},
         {abi::Hypercall::kRandom, "random"},   {abi::Hypercall::kStrace, "strace"},
         {abi::Hypercall::kStat, "stats"},      {abi::Hypercall::kUnsupported, "notes"},
         {abi::Hypercall::kUnknownSyscall, "notes"}};

@@ -114,6 +114,16 @@ enum class Hypercall : uint64_t {
   // a new handle (bit 33 set: a regular file) or -errno. An anonymous file in the
   // monitor's memory (memfd_create(2)), read and written like any host file.
   kMemfd = 30,
+  // args: handle, guest virtual buffer, capacity (at most kMaxPageProfileBytes) →
+  // bytes of the file's page profile written there (0: none known), or -errno. Bit i
+  // (LSB first) of byte i / 8: earlier runs touched page i of this version of the
+  // file through a mapping. A hint for which pages to fill together, never trusted
+  // for contents.
+  kPageProfile = 31,
+  // args: guest virtual PageProfileUpdate array, count (at most
+  // kMaxPageProfileUpdates) → 0 or -errno. Pages this run touched, added to the
+  // files' profiles (sent at exit and execve).
+  kAddPageProfiles = 32,
 
   // Memory (64 and up).
   // args: guest virtual array of MemoryRange, count (at most kMaxMemoryRanges) → 0 or
@@ -159,6 +169,17 @@ struct FileFill {
 };
 static_assert(sizeof(FileFill) == 24);
 inline constexpr uint64_t kMaxFileFills = 512;
+
+// One file of a kAddPageProfiles request: `bytes` of bitmap (as kPageProfile's) at
+// guest virtual `bitmap`.
+struct PageProfileUpdate {
+  uint64_t handle;
+  uint64_t bitmap;
+  uint64_t bytes;
+};
+static_assert(sizeof(PageProfileUpdate) == 24);
+inline constexpr uint64_t kMaxPageProfileBytes = 4096;  // a file's first 128 MiB
+inline constexpr uint64_t kMaxPageProfileUpdates = 64;
 
 // One descriptor of a kPoll request.
 struct PollEntry {
@@ -265,6 +286,7 @@ enum class StatId : uint64_t {
   kPageFaults = 2,
   kHypercalls = 3,
   kFastSyscalls = 4,
+  kProfiledPages = 5,  // pages filled ahead because a page profile named them
 };
 
 }  // namespace burrow::abi
