@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
   options.program = command.front();
   options.argv = command;
 
+  options.exit_when_done = true;
   auto status = burrow::run::run(options);
   if (!status) {
     say(status.error().message);

@@ -23,6 +23,9 @@ struct RunOptions {
   // $XDG_CACHE_HOME/burrow; --no-cache: nowhere (kept in memory for one run).
   std::optional<std::string> cache_dir;
   bool no_cache = false;
+  // run() ends the process with the program's status instead of returning (`burrow
+  // run`), leaving the VM's teardown to the kernel.
+  bool exit_when_done = false;
   uint32_t umask = 022;                // the caller's umask, which the program inherits
   std::string program;             // as the user typed it
   std::vector<std::string> argv;   // argv[0] is `program`
