@@ -232,6 +232,59 @@ TEST(Rewriter, DisplacedSiteReexecutesTheNextInstruction) {
   EXPECT_EQ(std::memcmp(&e.trampolines[moved[0].addr - kTramp], &kPlainSite[4], 6), 0);
 }
 
+// ---- cpuid ----
+
+const Bytes kCpuidSite = {
+    0x31, 0xc0,                          // 401000: xor %eax, %eax
+    0x0f, 0xa2,                          // 401002: cpuid
+    0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff,  // 401004: cmp $-4095, %rax
+    0xc3,                                // 40100a: ret
+};
+
+TEST(Rewriter, CpuidIsDisplacedIntoATrampolineThatReachesTheCpuidEntry) {
+  const Analysis a = analyze_code(kCpuidSite, kText);
+  const Site& s = only_site(a);
+  EXPECT_TRUE(s.cpuid);
+  ASSERT_EQ(s.kind, SiteKind::kDisplaced);
+  EXPECT_EQ(s.syscall_vaddr, kText + 2);
+  EXPECT_EQ(s.length, 8);
+  // Counted apart from system call sites.
+  EXPECT_EQ(a.counts.cpuid_patched, 1u);
+  EXPECT_EQ(a.counts.total(), 0u);
+
+  const Emitted e = emit_code(a, kCpuidSite.size());
+  ASSERT_EQ(e.patches.size(), 1u);
+  EXPECT_EQ(e.counts.cpuid_patched, 1u);
+  const Decoded t = follow(e.patches[0], e, kTramp);
+  // lea cont(%rip), %rbx; jmp *kFastCpuidEntry; cont: cmp; jmp back.
+  ASSERT_EQ(t.insns.size(), 4u);
+  EXPECT_EQ(t.insns[0].in.mnemonic, ZYDIS_MNEMONIC_LEA);
+  EXPECT_EQ(t.insns[0].ops[0].reg.value, ZYDIS_REGISTER_RBX);
+  EXPECT_EQ(t.insns[0].target(), t.insns[2].addr);
+  EXPECT_EQ(t.fast_entry, abi::kFastCpuidEntry);
+  EXPECT_EQ(t.insns[2].in.mnemonic, ZYDIS_MNEMONIC_CMP);
+  EXPECT_EQ(t.insns[3].target(), kText + 10);
+}
+
+TEST(Rewriter, CpuidSitesSurviveTheCacheAndAreCheckedAgainstTheFile) {
+  Bytes code = kCpuidSite;
+  code.insert(code.end(), kPlainSite.begin(), kPlainSite.end());
+  const Analysis a = analyze_code(code, kText);
+  ASSERT_EQ(a.sites.size(), 2u);
+  EXPECT_TRUE(a.sites[0].cpuid);
+  EXPECT_FALSE(a.sites[1].cpuid);
+  auto back = deserialize(serialize(a));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->sites[0].cpuid);
+  EXPECT_FALSE(back->sites[1].cpuid);
+  EXPECT_EQ(back->counts.cpuid_patched, 1u);
+  EXPECT_TRUE(consistent(*back, code));
+  // The same analysis over bytes where the cpuid became a syscall does not fit.
+  Bytes other = code;
+  other[3] = 0x05;
+  EXPECT_FALSE(consistent(*back, other));
+}
+
 TEST(Rewriter, SyscallAtBranchTargetWithoutMov) {
   // A target at the syscall itself is the start of the patch: jumping there runs
   // the trampoline, which does what the original bytes did. Safe, so patched.

@@ -29,6 +29,7 @@ struct MsrsHeader {
 static_assert(sizeof(CpuidHeader) == 8 && sizeof(MsrsHeader) == 8);
 constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, CpuidHeader);
 constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, CpuidHeader);
+constexpr unsigned long kGetCpuid2 = _IOWR(KVMIO, 0x91, CpuidHeader);
 constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, MsrsHeader);
 constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
 
@@ -140,6 +141,13 @@ Result<void> Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
   std::memcpy(buf.entries(), entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
   if (ioctl(fd_.get(), kSetCpuid2, buf.bytes.data()) < 0) return ioctl_error("KVM_SET_CPUID2");
   return {};
+}
+
+Result<std::vector<kvm_cpuid_entry2>> Vcpu::cpuid(size_t max_entries) const {
+  FlexBuffer<CpuidHeader, kvm_cpuid_entry2> buf(max_entries);
+  buf.header()->nent = static_cast<uint32_t>(max_entries);
+  if (ioctl(fd_.get(), kGetCpuid2, buf.bytes.data()) < 0) return ioctl_error("KVM_GET_CPUID2");
+  return std::vector<kvm_cpuid_entry2>(buf.entries(), buf.entries() + buf.header()->nent);
 }
 
 Result<void> Vcpu::set_regs(const kvm_regs& regs) {

@@ -51,6 +51,9 @@ class Vcpu {
   ~Vcpu();
 
   Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+  // KVM_GET_CPUID2: the entries as the vCPU answers CPUID now (with the bits that
+  // follow CR4 and XCR0); an error (E2BIG) when there are more than max_entries.
+  Result<std::vector<kvm_cpuid_entry2>> cpuid(size_t max_entries) const;
   Result<void> set_regs(const kvm_regs& regs);
   Result<kvm_regs> regs() const;
   Result<void> set_sregs(const kvm_sregs& sregs);

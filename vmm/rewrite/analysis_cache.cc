@@ -88,6 +88,7 @@ std::vector<uint8_t> serialize(const Analysis& a) {
     w.u8(static_cast<uint8_t>(s.kind));
     w.u8(static_cast<uint8_t>(s.reason));
     w.u8(static_cast<uint8_t>(s.displaced.size()));
+    w.u8(s.cpuid ? 1 : 0);
     for (const DisplacedInsn& d : s.displaced) {
       w.u64(d.vaddr);
       w.u64(d.target);
@@ -119,7 +120,7 @@ Result<Analysis> deserialize(std::span<const uint8_t> bytes) {
   a.instructions = r.u64();
   a.branch_targets = r.u64();
   const uint64_t count = r.u64();
-  if (!r.ok() || count > r.remaining() / 36) return corrupt("bad site count");
+  if (!r.ok() || count > r.remaining() / 38) return corrupt("bad site count");
   a.sites.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
     Site s;
@@ -132,7 +133,11 @@ Result<Analysis> deserialize(std::span<const uint8_t> bytes) {
     const uint8_t kind = r.u8();
     const uint8_t reason = r.u8();
     const uint8_t ndisplaced = r.u8();
+    const uint8_t cpuid = r.u8();
     if (!r.ok()) return corrupt("truncated site");
+    if (cpuid > 1) return corrupt("bad instruction kind");
+    s.cpuid = cpuid != 0;
+    if (s.cpuid && s.kind == SiteKind::kMovImm) return corrupt("bad cpuid site");
     if (kind > static_cast<uint8_t>(SiteKind::kSkipped) || reason >= kSkipReasonCount) return corrupt("bad site kind");
     s.kind = static_cast<SiteKind>(kind);
     s.reason = static_cast<SkipReason>(reason);
@@ -159,7 +164,7 @@ Result<Analysis> deserialize(std::span<const uint8_t> bytes) {
         return corrupt("bad displacement offset");
       s.displaced.push_back(d);
     }
-    a.counts.add(s.kind, s.reason);
+    a.counts.add(s.kind, s.reason, s.cpuid);
     a.sites.push_back(std::move(s));
   }
   if (!r.at_end()) return corrupt("trailing bytes");
@@ -187,9 +192,11 @@ bool consistent(const Analysis& analysis, std::span<const uint8_t> file) {
     return offset <= file.size() && n <= file.size() - offset && std::memcmp(file.data() + offset, want, n) == 0;
   };
   static constexpr uint8_t kSyscall[2] = {0x0f, 0x05};
+  static constexpr uint8_t kCpuid[2] = {0x0f, 0xa2};
   for (const Site& s : analysis.sites) {
     uint64_t syscall_offset = s.offset + (s.syscall_vaddr - s.vaddr);
-    if (s.syscall_vaddr < s.vaddr || !bytes_at(syscall_offset + s.syscall_length - 2, kSyscall, 2)) return false;
+    if (s.syscall_vaddr < s.vaddr || !bytes_at(syscall_offset + s.syscall_length - 2, s.cpuid ? kCpuid : kSyscall, 2))
+      return false;
     if (s.kind == SiteKind::kMovImm) {
       uint8_t mov[5] = {0xb8, static_cast<uint8_t>(s.nr), static_cast<uint8_t>(s.nr >> 8),
                         static_cast<uint8_t>(s.nr >> 16), static_cast<uint8_t>(s.nr >> 24)};

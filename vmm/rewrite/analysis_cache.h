@@ -21,7 +21,7 @@
 namespace burrow::rewrite {
 
 // Bump whenever analyze() may classify any file differently.
-inline constexpr uint32_t kAnalysisFormatVersion = 1;
+inline constexpr uint32_t kAnalysisFormatVersion = 2;  // 2: cpuid sites
 
 std::vector<uint8_t> serialize(const Analysis& analysis);
 bool consistent(const Analysis& analysis, std::span<const uint8_t> file);

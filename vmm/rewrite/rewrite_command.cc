@@ -9,6 +9,13 @@ namespace burrow::rewrite {
 namespace {
 
 void print_site(const Site& s) {
+  if (s.cpuid) {
+    if (s.kind == SiteKind::kSkipped)
+      fmt::print("  {:#x}  cpuid      skipped, {}\n", s.syscall_vaddr, to_string(s.reason));
+    else
+      fmt::print("  {:#x}  cpuid      {} bytes, {} instruction(s) moved\n", s.syscall_vaddr, s.length, s.displaced.size());
+    return;
+  }
   switch (s.kind) {
     case SiteKind::kMovImm:
       fmt::print("  {:#x}  mov-imm    nr {}\n", s.syscall_vaddr, s.nr);
@@ -38,6 +45,8 @@ int run_rewrite_command(const std::string& in, const std::string& out, bool verb
              c.patched(), c.mov_imm, c.displaced, c.skipped_total());
   for (size_t i = 1; i < kSkipReasonCount; ++i)
     if (c.skipped[i]) fmt::print("  skipped, {}: {}\n", to_string(static_cast<SkipReason>(i)), c.skipped[i]);
+  if (c.cpuid_patched + c.cpuid_skipped)
+    fmt::print("  cpuid sites: {} patched, {} left to trap\n", c.cpuid_patched, c.cpuid_skipped);
   fmt::print("  trampolines: {} bytes in a new segment at {:#x}\n", result->trampoline_bytes, result->segment_vaddr);
   fmt::print("{} runs only in Burrow (burrow run -- {}); natively it crashes at its first rewritten system call.\n",
              out, out);

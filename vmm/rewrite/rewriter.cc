@@ -55,7 +55,11 @@ const char* to_string(SkipReason reason) {
   return "?";
 }
 
-void SiteCounts::add(SiteKind kind, SkipReason reason) {
+void SiteCounts::add(SiteKind kind, SkipReason reason, bool cpuid) {
+  if (cpuid) {
+    ++(kind == SiteKind::kSkipped ? cpuid_skipped : cpuid_patched);
+    return;
+  }
   switch (kind) {
     case SiteKind::kMovImm: ++mov_imm; break;
     case SiteKind::kDisplaced: ++displaced; break;
@@ -72,6 +76,8 @@ uint64_t SiteCounts::skipped_total() const {
 SiteCounts& SiteCounts::operator+=(const SiteCounts& other) {
   mov_imm += other.mov_imm;
   displaced += other.displaced;
+  cpuid_patched += other.cpuid_patched;
+  cpuid_skipped += other.cpuid_skipped;
   for (size_t i = 0; i < kSkipReasonCount; ++i) skipped[i] += other.skipped[i];
   return *this;
 }
@@ -108,6 +114,7 @@ struct Candidate {
   bool mov_before;  // the contiguous instruction before is `b8 imm32`
   uint32_t imm;
   bool uncertain;
+  bool cpuid;  // a cpuid, not a syscall
 };
 
 bool is_rip_relative(const ZydisDecodedInstruction& in) {
@@ -247,7 +254,7 @@ class Analyzer {
           any = true;
         }
       }
-      out.counts.add(site.kind, site.reason);
+      out.counts.add(site.kind, site.reason, site.cpuid);
       out.sites.push_back(std::move(site));
     }
     std::stable_sort(out.sites.begin(), out.sites.end(),
@@ -312,7 +319,10 @@ class Analyzer {
       if (in.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
         const bool mov = prev_len == kPatchSize && prev_pos + kPatchSize == pos && base[prev_pos] == kMovEaxImm32;
         candidates_.push_back({index, pos, in.length, mov, mov ? load<uint32_t>(base + prev_pos + 1) : 0,
-                               failed_ever && pos - last_failure <= kUncertainWindow});
+                               failed_ever && pos - last_failure <= kUncertainWindow, false});
+      } else if (in.mnemonic == ZYDIS_MNEMONIC_CPUID) {
+        candidates_.push_back({index, pos, in.length, false, 0, failed_ever && pos - last_failure <= kUncertainWindow,
+                               true});
       }
       if (in.attributes & ZYDIS_ATTRIB_IS_RELATIVE) {
         for (const auto& imm : in.raw.imm)
@@ -375,6 +385,7 @@ class Analyzer {
     s.length = c.length;
     s.syscall_vaddr = s.vaddr;
     s.syscall_length = c.length;
+    s.cpuid = c.cpuid;
     s.kind = SiteKind::kSkipped;
     s.reason = reason;
     return s;
@@ -643,10 +654,15 @@ class Assembler {
     raw(std::array<uint8_t, 3>{0x48, 0x8D, 0x0D});
     u32(rel32(here() + 4, target));
   }
-  void jmp_fast_entry() {  // jmp *0(%rip); .quad kFastSyscallEntry
-    raw(std::array<uint8_t, 6>{0xFF, 0x25, 0, 0, 0, 0});
-    u64(abi::kFastSyscallEntry);
+  void lea_rbx(uint64_t target) {  // lea target(%rip), %rbx
+    raw(std::array<uint8_t, 3>{0x48, 0x8D, 0x1D});
+    u32(rel32(here() + 4, target));
   }
+  void jmp_abs(uint64_t target) {  // jmp *0(%rip); .quad target
+    raw(std::array<uint8_t, 6>{0xFF, 0x25, 0, 0, 0, 0});
+    u64(target);
+  }
+  void jmp_fast_entry() { jmp_abs(abi::kFastSyscallEntry); }
   void jmp(uint64_t target) {
     u8(kJmpRel32);
     u32(rel32(here() + 4, target));
@@ -673,9 +689,15 @@ Assembler build_trampoline(const Site& site, uint64_t guest, uint64_t bias, uint
     a.jmp_fast_entry();
     return a;
   }
-  // lea (7) + jmp (6) + address (8): the displaced instructions follow.
-  a.lea_rcx(at + 21);
-  a.jmp_fast_entry();
+  // lea (7) + jmp (6) + address (8): the displaced instructions follow. A cpuid's
+  // way back goes in rbx, which the instruction overwrites anyway (rcx is its input).
+  if (site.cpuid) {
+    a.lea_rbx(at + 21);
+    a.jmp_abs(abi::kFastCpuidEntry);
+  } else {
+    a.lea_rcx(at + 21);
+    a.jmp_fast_entry();
+  }
   for (const DisplacedInsn& d : site.displaced) {
     switch (d.fixup) {
       case DisplacedInsn::Fixup::kNone:
@@ -706,7 +728,7 @@ Emitted emit(const Analysis& analysis, uint64_t file_offset, uint64_t length, ui
   uint64_t patched_end = 0;  // guest address after the last patch
   for (const Site& site : analysis.sites) {
     if (site.offset < file_offset || site.offset >= range_end) continue;
-    auto skip = [&](SkipReason reason) { out.counts.add(SiteKind::kSkipped, reason); };
+    auto skip = [&](SkipReason reason) { out.counts.add(SiteKind::kSkipped, reason, site.cpuid); };
     if (site.kind == SiteKind::kSkipped) {
       skip(site.reason);
       continue;
@@ -747,7 +769,7 @@ Emitted emit(const Analysis& analysis, uint64_t file_offset, uint64_t length, ui
     out.trampolines.insert(out.trampolines.end(), tramp.bytes().begin(), tramp.bytes().end());
     out.patches.push_back(patch);
     patched_end = guest + site.length;
-    out.counts.add(site.kind, SkipReason::kNone);
+    out.counts.add(site.kind, SkipReason::kNone, site.cpuid);
   }
   return out;
 }

@@ -5,6 +5,10 @@
 // only (cacheable, keyed by the file's SHA-256); emit() turns an analysis into patch
 // bytes and trampolines for one mapping of the file at a guest address.
 //
+// `cpuid` instructions are sites too (Site::cpuid): displaced like a syscall, their
+// trampolines reach abi::kFastCpuidEntry, which answers from the vCPU's CPUID table
+// without the ~10 µs trap (glibc's start-up runs ~70 of them).
+//
 // Safety rule: a site is patched only when the patch cannot change what any other
 // path through the code sees. A `mov $NR, %eax; syscall` site patches only the mov
 // (a branch to the syscall still traps correctly); any other site displaces the
@@ -72,20 +76,24 @@ struct Site {
   uint64_t offset = 0;  // file offset of the region
   uint64_t vaddr = 0;   // link-time address of the region
   uint8_t length = 0;   // bytes in the region (<= 16)
-  uint64_t syscall_vaddr = 0;
+  uint64_t syscall_vaddr = 0;  // of the syscall (or cpuid) instruction itself
   uint8_t syscall_length = 0;  // 2, or more with prefixes
+  bool cpuid = false;          // the instruction is cpuid (0f a2): kDisplaced or kSkipped
   SiteKind kind = SiteKind::kSkipped;
   SkipReason reason = SkipReason::kNone;
   int64_t nr = -1;  // kMovImm: the system call number; else -1
   std::vector<DisplacedInsn> displaced;  // kDisplaced only
 };
 
+// Syscall sites by kind and skip reason; cpuid sites apart.
 struct SiteCounts {
   uint64_t mov_imm = 0;
   uint64_t displaced = 0;
   std::array<uint64_t, kSkipReasonCount> skipped{};
+  uint64_t cpuid_patched = 0;
+  uint64_t cpuid_skipped = 0;
 
-  void add(SiteKind kind, SkipReason reason);
+  void add(SiteKind kind, SkipReason reason, bool cpuid = false);
   uint64_t patched() const { return mov_imm + displaced; }
   uint64_t skipped_total() const;
   uint64_t total() const { return patched() + skipped_total(); }

@@ -121,7 +121,7 @@ Result<StaticRewrite> rewrite_static_elf(std::span<const uint8_t> in) {
   const uint64_t seg_vaddr = align_up(highest, abi::kPageSize);
   const uint64_t seg_offset = align_up(in.size(), abi::kPageSize);
   const uint64_t tramp_start = align_up(kMarkerSize + phdr_size, kTrampolineAlign);
-  const size_t capacity = (analysis->counts.patched() + 1) * kMaxTrampolineSize;
+  const size_t capacity = (analysis->counts.patched() + analysis->counts.cpuid_patched + 1) * kMaxTrampolineSize;
 
   if (elf.ehdr.e_type == ET_EXEC && seg_vaddr + tramp_start + capacity > abi::kUserEnd)
     return fail("no room above the highest segment for the trampoline segment");

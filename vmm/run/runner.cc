@@ -200,6 +200,7 @@ constexpr uint64_t kXcr0Allowed = 0xE7;
 
 struct CpuSetup {
   std::vector<kvm_cpuid_entry2> cpuid;
+  std::optional<std::vector<kvm_cpuid_entry2>> effective;  // KVM_GET_CPUID2 after set-up
   uint64_t xcr0 = 0;
   bool fsgsbase = false;
 };
@@ -702,6 +703,18 @@ Result<int> run(const RunOptions& options) {
                  (cpu.fsgsbase ? abi::kBootFsGsBase : 0) | (inherited ? abi::kBootExec : 0) |
                  (options.rewrite ? abi::kBootRewrite : 0);
     describe_cpu(cpu.cpuid, boot);
+    // What rewritten cpuid sites answer: the vCPU's own table, read back once it is
+    // set up. Without one (more leaves than BootInfo holds) they ask the CPU.
+    if (!cpu.effective) {
+      auto effective = vcpu->cpuid(abi::kMaxCpuidEntries);
+      cpu.effective = effective ? std::move(*effective) : std::vector<kvm_cpuid_entry2>{};
+    }
+    boot.cpuid_count = static_cast<uint32_t>(cpu.effective->size());
+    for (uint32_t i = 0; i < boot.cpuid_count; ++i) {
+      const kvm_cpuid_entry2& e = (*cpu.effective)[i];
+      boot.cpuid[i] = {e.function, e.index, e.flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX ? abi::kCpuidSignificantIndex : 0,
+                       e.eax, e.ebx, e.ecx, e.edx, 0};
+    }
     std::snprintf(boot.cwd, sizeof(boot.cwd), "%s", cwd.c_str());
     boot.umask = umask;
     boot.pid = static_cast<uint32_t>(getpid());
@@ -842,7 +855,11 @@ Result<int> run(const RunOptions& options) {
         if (c.skipped[i])
           reasons += fmt::format("{}{} {}", reasons.empty() ? ": " : ", ", c.skipped[i],
                                  rewrite::to_string(static_cast<rewrite::SkipReason>(i)));
-      line += reasons + "\n";
+      line += reasons;
+      if (c.cpuid_patched + c.cpuid_skipped)
+        line += fmt::format("; {} cpuid sites: {} answered in the guest, {} left to trap", c.cpuid_patched + c.cpuid_skipped,
+                            c.cpuid_patched, c.cpuid_skipped);
+      line += "\n";
     }
     (void)!::write(STDERR_FILENO, line.data(), line.size());
   }

@@ -66,6 +66,17 @@ inline constexpr uint32_t kRlimitCount = 16;  // RLIM_NLIMITS
 inline constexpr uint32_t kMaxAuxv = 32;
 inline constexpr uint32_t kMaxGroups = 64;
 
+// One CPUID leaf as KVM keeps it (struct kvm_cpuid_entry2 without its padding).
+struct CpuidEntry {
+  uint32_t function, index;
+  uint32_t flags;  // kCpuidSignificantIndex: `index` selects the subleaf
+  uint32_t eax, ebx, ecx, edx;
+  uint32_t reserved;
+};
+static_assert(sizeof(CpuidEntry) == 32);
+inline constexpr uint32_t kCpuidSignificantIndex = 1;  // KVM_CPUID_FLAG_SIGNIFCANT_INDEX
+inline constexpr uint32_t kMaxCpuidEntries = 128;
+
 struct BootInfo {
   uint32_t magic;
   uint32_t version;
@@ -151,6 +162,13 @@ struct BootInfo {
   // The images' files (BootRegion::handle) and what /proc/self/maps calls them.
   uint64_t exe_handle, interp_handle;
   char interp_path[4096];
+
+  // What the vCPU's CPUID answers (KVM_GET_CPUID2 once the vCPU is set up), for
+  // rewritten `cpuid` sites (abi::kFastCpuidEntry): a trapped cpuid costs ~10 µs
+  // on PVM, and glibc's start-up runs ~70 of them.
+  uint32_t cpuid_count;
+  uint32_t cpuid_reserved;
+  CpuidEntry cpuid[kMaxCpuidEntries];
 };
 static_assert(sizeof(BootInfo) < kBootInfoSize);
 static_assert(offsetof(BootInfo, regions) % 8 == 0);

@@ -59,6 +59,11 @@ inline constexpr uint64_t kUserMinAddr = 0x10000;  // vm.mmap_min_addr
 // rewritten by `burrow rewrite` name this address, so it never moves.
 inline constexpr uint64_t kFastSyscallEntry = 0xFFFF'FFFF'8020'2000ull;
 static_assert(kFastSyscallEntry == kKernelBase + kShimSize);
+// A rewritten `cpuid` site jumps (from its trampoline) here: eax = leaf, ecx =
+// subleaf, rbx = where to resume. The answer comes back in eax, ebx, ecx and edx as
+// the instruction gives it (BootInfo::cpuid); every other register and RFLAGS are
+// kept. Fixed for the same reason as kFastSyscallEntry.
+inline constexpr uint64_t kFastCpuidEntry = kFastSyscallEntry + 0x400;
 // Trampolines of sites in libraries live between the mmap area and the stack,
 // within a rel32 jump of everything mmap places below kUserMmapTop.
 inline constexpr uint64_t kTrampolineArena = kUserMmapTop;

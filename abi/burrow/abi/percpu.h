@@ -28,7 +28,9 @@ struct PerCpu {
   // program's state is then at the kernel stack's frame slot, and rsp/rdi point at it.
   uint64_t host_signal_entry;
   uint64_t last_nr;         // 0x50: the number of the latest system call (rewritten sites' path)
-  uint64_t reserved[21];
+  uint64_t cpuid_resume;    // 0x58: kFastCpuidEntry's way back to the program
+  uint64_t cpuid_rsp;       // 0x60: and the program's stack pointer
+  uint64_t reserved[19];
   uint8_t hypercall[256];   // 0x100: this CPU's HypercallRequest
 };
 static_assert(offsetof(PerCpu, user_rsp) == 0x00);
@@ -40,6 +42,8 @@ static_assert(offsetof(PerCpu, signal_pending) == 0x38);
 static_assert(offsetof(PerCpu, host_signals) == 0x40);
 static_assert(offsetof(PerCpu, host_signal_entry) == 0x48);
 static_assert(offsetof(PerCpu, last_nr) == 0x50);
+static_assert(offsetof(PerCpu, cpuid_resume) == 0x58);
+static_assert(offsetof(PerCpu, cpuid_rsp) == 0x60);
 static_assert(offsetof(PerCpu, hypercall) == 0x100);
 static_assert(sizeof(PerCpu) == 0x200);
 

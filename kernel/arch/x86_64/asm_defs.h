@@ -20,6 +20,8 @@
 #define PC_IN_KERNEL 0x30
 #define PC_SIGNAL_PENDING 0x38
 #define PC_LAST_NR 0x50
+#define PC_CPUID_RESUME 0x58
+#define PC_CPUID_RSP 0x60
 #define SYSCALL_TABLE_SIZE 512
 #define PC_RETURN_STUB 0x28
 

@@ -23,6 +23,7 @@ static_assert(PC_SELF == offsetof(PerCpu, self));
 static_assert(PC_IN_KERNEL == offsetof(PerCpu, in_kernel));
 static_assert(PC_SIGNAL_PENDING == offsetof(PerCpu, signal_pending));
 static_assert(PC_LAST_NR == offsetof(PerCpu, last_nr));
+static_assert(PC_CPUID_RESUME == offsetof(PerCpu, cpuid_resume) && PC_CPUID_RSP == offsetof(PerCpu, cpuid_rsp));
 static_assert(SYSCALL_VECTOR == kSyscallVector && FAST_SYSCALL_VECTOR == kFastSyscallVector);
 static_assert(TF_R15 == offsetof(TrapFrame, r15) && TF_R8 == offsetof(TrapFrame, r8));
 static_assert(TF_RBP == offsetof(TrapFrame, rbp) && TF_RAX == offsetof(TrapFrame, rax));

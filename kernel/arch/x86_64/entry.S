@@ -260,4 +260,45 @@ fast_syscall_entry:
   call deliver_after_light_call
   jmp return_to_user
 
+/* Rewritten `cpuid` sites jump here from their trampolines (abi::kFastCpuidEntry):
+   eax = leaf, ecx = subleaf, rbx = where to resume (cpuid overwrites rbx anyway).
+   cpuid_lookup answers from the vCPU's CPUID table; the answer goes to eax, ebx, ecx
+   and edx with their upper halves cleared, as the instruction leaves them. Every
+   other register and RFLAGS come back as they were (no instruction before the
+   pushfq touches the flags). The personality's stack is free: the program runs. */
+  .section .fast_cpuid, "ax"
+  .globl fast_cpuid_entry
+fast_cpuid_entry:
+  mov %rbx, %gs:PC_CPUID_RESUME
+  mov %rsp, %gs:PC_CPUID_RSP
+  mov %gs:PC_SELF, %rsp
+  lea KERNEL_STACK_TOP(%rsp), %rsp
+  pushfq
+  push %rsi
+  push %rdi
+  push %r8
+  push %r9
+  push %r10
+  push %r11
+  sub $24, %rsp
+  mov %eax, %edi
+  mov %ecx, %esi
+  mov %rsp, %rdx
+  cld
+  call cpuid_lookup
+  mov 0(%rsp), %eax
+  mov 4(%rsp), %ebx
+  mov 8(%rsp), %ecx
+  mov 12(%rsp), %edx
+  add $24, %rsp
+  pop %r11
+  pop %r10
+  pop %r9
+  pop %r8
+  pop %rdi
+  pop %rsi
+  popfq
+  mov %gs:PC_CPUID_RSP, %rsp
+  jmp *%gs:PC_CPUID_RESUME
+
   .section .note.GNU-stack,"",@progbits
