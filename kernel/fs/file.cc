@@ -50,7 +50,7 @@ constinit uint64_t g_open_epoch = 0;
 constinit bool g_open_stat_valid = false;
 constinit Stat g_open_stat = {};
 constinit bool g_open_ahead_valid = false;
-alignas(16) constinit uint8_t g_open_ahead[sizeof(abi::OpenAhead) + abi::kOpenAheadMax] = {};
+alignas(16) constinit uint8_t g_open_ahead[sizeof(abi::OpenAhead) + abi::kOpenAheadMax + abi::kMaxPageProfileBytes] = {};
 
 // Closes cost no exit of their own: the handle rides along with the next exit
 // (abi::HypercallRequest::close_handles), or goes now when the list is full.
@@ -69,7 +69,22 @@ void close_handle(uint64_t handle) {
 void* open_ahead_buffer() { return g_open_ahead; }
 uint64_t open_ahead_capacity() { return abi::kOpenAheadMax; }
 
-void note_open(const File* f, const Stat* st, bool ahead) {
+void note_open(File* f, const Stat* st, bool ahead) {
+  if (ahead) {
+    // An ELF file's page profile, for the first fault in a mapping of it.
+    abi::OpenAhead header;
+    memcpy(&header, g_open_ahead, sizeof(header));
+    if ((header.flags & abi::kAheadProfile) && header.length <= abi::kOpenAheadMax &&
+        header.profile_bytes <= abi::kMaxPageProfileBytes) {
+      f->profile_fetched = true;
+      // A file read whole at the open: one fault maps all of it, no profile needed.
+      f->profile_unwanted = (header.flags & abi::kAheadEnd) && !header.profile_bytes;
+      if (header.profile_bytes && (f->profile = static_cast<uint8_t*>(kmalloc(header.profile_bytes)))) {
+        memcpy(f->profile, g_open_ahead + sizeof(header) + header.length, header.profile_bytes);
+        f->profile_bytes = static_cast<uint32_t>(header.profile_bytes);
+      }
+    }
+  }
   g_open_file = f;
   g_open_epoch = hypercall_epoch();
   g_open_stat_valid = st != nullptr;
@@ -178,16 +193,17 @@ uint64_t file_read_synthetic(const File* f, uint64_t offset, char* out, uint64_t
 
 namespace burrow::kernel::mm {
 
-bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t bias) {
+bool fill_from_file(uint64_t file, const void* fills, uint32_t count) {
   const auto* f = reinterpret_cast<const fs::File*>(file);
-  return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count, bias) >= 0;
+  return hypercall(abi::Hypercall::kFillFromFile, f->handle, reinterpret_cast<uint64_t>(fills), count) >= 0;
 }
 
 const uint8_t* file_page_profile(uint64_t file, uint64_t* bytes, bool* first) {
   auto* f = reinterpret_cast<fs::File*>(file);
-  *first = false;
+  *first = !f->profile_used;
+  f->profile_used = true;
   if (!f->profile_fetched && f->kind == fs::FileKind::kHost && f->is_regular) {
-    f->profile_fetched = *first = true;
+    f->profile_fetched = true;
     alignas(8) static constinit uint8_t buf[abi::kMaxPageProfileBytes] = {};
     int64_t n = hypercall(abi::Hypercall::kPageProfile, f->handle, reinterpret_cast<uint64_t>(buf), sizeof(buf));
     if (n > 0 && n <= static_cast<int64_t>(sizeof(buf)) && (f->profile = static_cast<uint8_t*>(kmalloc(n)))) {
@@ -209,7 +225,7 @@ uint64_t file_profile_handle(uint64_t file) {
   const auto* f = reinterpret_cast<const fs::File*>(file);
   // Files opened read-only: images and libraries. Those written (through mappings or
   // not) change identity, and each version would leave a profile behind.
-  bool profiled = f->kind == fs::FileKind::kHost && f->is_regular && (f->flags & 3) == 0;
+  bool profiled = f->kind == fs::FileKind::kHost && f->is_regular && (f->flags & 3) == 0 && !f->profile_unwanted;
   return profiled ? f->handle : abi::kNoHandle;
 }
 

@@ -59,12 +59,15 @@ struct File {
   // kEventfd: the counter, and EFD_SEMAPHORE.
   uint64_t count = 0;
   bool semaphore = false;
-  // kHost regular files: the page profile (abi Hypercall::kPageProfile) fetched at
-  // the first fault in a mapping of the file (kmalloc'd, profile_bytes long; nullptr
-  // when none is known).
+  // kHost regular files: the page profile (abi Hypercall::kPageProfile; kmalloc'd,
+  // profile_bytes long; nullptr when none is known), which came with the open (ELF
+  // files) or the boot information (the program's images), or else is asked for at
+  // the first fault in a mapping of the file (profile_used: that fault was taken).
   uint8_t* profile = nullptr;
   uint32_t profile_bytes = 0;
   bool profile_fetched = false;
+  bool profile_used = false;
+  bool profile_unwanted = false;  // read whole at the open: nothing to learn
   bool private_description = false;
   bool pos_local = false;
   uint64_t pos = 0;
@@ -91,7 +94,7 @@ struct Stat;
 void* open_ahead_buffer();
 uint64_t open_ahead_capacity();
 // `f` was just opened; `st` (or nullptr) its status, `ahead`: the buffer was filled.
-void note_open(const File* f, const Stat* st, bool ahead);
+void note_open(File* f, const Stat* st, bool ahead);
 bool recall_open_stat(const File* f, Stat* out);
 // Whether `f` is that latest open, with nothing sent to the monitor since (its host
 // position is still 0).

@@ -79,35 +79,37 @@ const Vma* grow_down_to(uint64_t addr) {
   return g_vmas.find(addr);
 }
 
-// Adds one page to a list of runs, extending the last run when both the frame and
-// the file offset continue it.
-void add_page_run(abi::FileFill* runs, uint32_t& n, uint64_t frame, uint64_t offset) {
+// Adds one page to a list of runs, extending the last run when the frame, the file
+// offset and the mapping all continue it.
+void add_page_run(abi::FileFill* runs, uint32_t& n, uint64_t frame, uint64_t offset, uint64_t bias = 0) {
   abi::FileFill* last = n ? &runs[n - 1] : nullptr;
-  if (last && last->phys + last->len == frame && last->offset + last->len == offset && last->len < kLargePageSize)
+  if (last && last->phys + last->len == frame && last->offset + last->len == offset && last->bias == bias &&
+      last->len < kLargePageSize)
     last->len += kPageSize;
   else
-    runs[n++] = {frame, offset, kPageSize};
+    runs[n++] = {frame, offset, kPageSize, bias};
 }
 
-// The pages of one area to read from its file, sent in as few hypercalls as fit.
-class AreaFill {
+// The pages of one file to read, from any of its areas, sent in as few hypercalls as
+// fit.
+class FileFillBatch {
  public:
-  explicit AreaFill(const Vma& v) : v_(v) {}
-  ~AreaFill() { flush(); }
-  void add(uint64_t va, uint64_t frame) {
+  explicit FileFillBatch(uint64_t file) : file_(file) {}
+  ~FileFillBatch() { flush(); }
+  void add(const Vma& v, uint64_t va, uint64_t frame) {
     // A full list goes before it could need one more run.
     if (runs_ == abi::kMaxFileFills) flush();
-    add_page_run(fills_, runs_, frame, v_.file_offset + (va - v_.start));
+    add_page_run(fills_, runs_, frame, v.file_offset + (va - v.start), v.start - v.file_offset);
   }
   void flush() {
     // NOTE: a read error leaves zeros where Linux would raise SIGBUS on access.
-    if (runs_) fill_from_file(v_.file, fills_, runs_, v_.start - v_.file_offset);
+    if (runs_) fill_from_file(file_, fills_, runs_);
     runs_ = 0;
   }
 
  private:
   static constinit inline abi::FileFill fills_[abi::kMaxFileFills] = {};
-  const Vma& v_;
+  uint64_t file_;
   uint32_t runs_ = 0;
 };
 
@@ -115,7 +117,7 @@ class AreaFill {
 // the file through `fill`. Pages besides `required` are marked untouched unless
 // `others_accessed`. Returns the pages mapped, or -1 as map_small's false.
 int64_t map_file_run(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all, bool others_accessed,
-                     AreaFill& fill) {
+                     FileFillBatch& fill) {
   static constinit uint64_t missing[kFaultAheadMaxPages] = {};
   uint32_t n = 0;
   for (uint64_t p = lo; p < hi; p += kPageSize)
@@ -125,7 +127,7 @@ int64_t map_file_run(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, 
   for (uint32_t i = 0; i < n; ++i) {
     uint64_t frame = leaf_for(missing[i]).frame();
     if (!frame) continue;  // a best-effort page that did not get one
-    fill.add(missing[i], frame);
+    fill.add(v, missing[i], frame);
     ++mapped;
   }
   return mapped;
@@ -134,7 +136,7 @@ int64_t map_file_run(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, 
 // The same, read in one hypercall.
 bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all,
                     bool others_accessed = true) {
-  AreaFill fill(v);
+  FileFillBatch fill(v.file);
   return map_file_run(v, lo, hi, required, all, others_accessed, fill) >= 0;
 }
 
@@ -165,14 +167,13 @@ bool prefetch_wanted(const Vma& v, const uint8_t* bits, uint64_t bytes, uint64_t
   return count > 1 ? va <= last : count == 1 && va == last;
 }
 
-// Maps and fills the profiled pages of area v that have none; stops quietly when
-// memory runs short (the fault itself then reports it).
-void prefetch_area(const Vma& v, const uint8_t* bits, uint64_t bytes) {
+// Maps the profiled pages of area v that have none, to be filled through `fill`;
+// stops quietly when memory runs short (the fault itself then reports it).
+void prefetch_area(const Vma& v, const uint8_t* bits, uint64_t bytes, FileFillBatch& fill) {
   uint64_t first = v.file_offset / kPageSize;
   if (first >= bytes * 8) return;
   uint64_t end = min64(v.end, v.start + (bytes * 8 - first) * kPageSize);
   auto wanted = [&](uint64_t va) { return prefetch_wanted(v, bits, bytes, va); };
-  AreaFill fill(v);
   for (uint64_t va = v.start; va < end;) {
     if (!wanted(va)) {
       va += kPageSize;
@@ -189,16 +190,18 @@ void prefetch_area(const Vma& v, const uint8_t* bits, uint64_t bytes) {
   }
 }
 
-// At the first fault in the file of area `faulting`: prefetch_area for all its areas.
+// At the first fault in the file of area `faulting`: prefetch_area for all its
+// areas, read in one exit.
 void prefetch_profiled(const Vma& faulting) {
   uint64_t bytes = 0;
   bool first = false;
   uint64_t file = faulting.file;
   const uint8_t* bits = file_page_profile(file, &bytes, &first);
   if (!first || !bits) return;
+  FileFillBatch fill(file);
   for (uint32_t i = 0; i < g_vmas.size(); ++i) {
     const Vma& v = g_vmas[i];
-    if (v.file == file && (v.prot & kProtMask)) prefetch_area(v, bits, bytes);
+    if (v.file == file && (v.prot & kProtMask)) prefetch_area(v, bits, bytes, fill);
   }
 }
 

@@ -19,11 +19,11 @@ bool populate(uint64_t start, uint64_t end);
 
 // Provided by the file layer (fs/file.cc): fills fresh frames from the file an area
 // maps (Vma::file); false on an I/O error.
-// `bias`: the virtual address file offset 0 has in the area (start - file_offset).
-bool fill_from_file(uint64_t file, const void* fills, uint32_t count, uint64_t bias);
+// Each abi::FileFill names its area by its bias (start - file_offset).
+bool fill_from_file(uint64_t file, const void* fills, uint32_t count);
 // The file's page profile (bit i: page i, see abi Hypercall::kPageProfile), asked of
-// the monitor on the first call for the file (which sets *first); nullptr when none
-// is known. *bytes: its length.
+// the monitor if it did not come with the file; nullptr when none is known. *bytes:
+// its length; *first: this is the first call for the file.
 const uint8_t* file_page_profile(uint64_t file, uint64_t* bytes, bool* first);
 // The same, never asking (nullptr if not asked yet).
 const uint8_t* file_known_page_profile(uint64_t file, uint64_t* bytes);

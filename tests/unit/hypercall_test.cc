@@ -362,7 +362,9 @@ TEST_F(HypercallTest, OpenReadAheadIsChecked) {
   abi::OpenAhead header;
   std::memcpy(&header, host(kUserRw + kPageSize), sizeof(header));
   EXPECT_EQ(header.length, 12u);
-  EXPECT_EQ(header.flags, abi::kAheadEnd);
+  // Read whole: no page profile is worth having (and none is looked up).
+  EXPECT_EQ(header.flags, abi::kAheadEnd | abi::kAheadProfile);
+  EXPECT_EQ(header.profile_bytes, 0u);
   EXPECT_EQ(std::string(reinterpret_cast<char*>(host(kUserRw + kPageSize)) + sizeof(header), 12), "hello, ahead");
   // Too small for the whole file: no end flag.
   int64_t h2 = open_with(kUserRw + kPageSize, 5);
@@ -371,6 +373,38 @@ TEST_F(HypercallTest, OpenReadAheadIsChecked) {
   EXPECT_EQ(header.length, 5u);
   EXPECT_EQ(header.flags, 0u);
   ::unlink(file.c_str());
+
+  // An ELF file's page profile follows its data, and must fit the guest's buffer.
+  char dir[] = "/tmp/burrow-ahead-test.XXXXXX";
+  ASSERT_TRUE(mkdtemp(dir));
+  fs::PageProfiles profiles(std::string(dir) + "/pages");
+  files_->set_page_profiles(&profiles);
+  const std::string elf = sandbox_dir_ + "/e";
+  out = std::fopen(elf.c_str(), "w");
+  ASSERT_TRUE(out);
+  std::fputs("\x7f" "ELF and more bytes than the capacity", out);
+  std::fclose(out);
+  int fd = ::open(elf.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  profiles.add(fd, std::vector<uint8_t>(100, 0x5a));
+  ::close(fd);
+  std::memcpy(host(kUserRw), "/e", 2);
+  int64_t h3 = open_with(kUserRw + kPageSize, 8);
+  ASSERT_GE(h3, 0);
+  std::memcpy(&header, host(kUserRw + kPageSize), sizeof(header));
+  EXPECT_EQ(header.length, 8u);
+  EXPECT_EQ(header.flags, abi::kAheadProfile);
+  ASSERT_EQ(header.profile_bytes, 100u);
+  EXPECT_EQ(host(kUserRw + kPageSize)[sizeof(header) + 8], 0x5a);
+  EXPECT_EQ(host(kUserRw + kPageSize)[sizeof(header) + 8 + 99], 0x5a);
+  // A buffer whose profile part runs off the mapping: EFAULT, and nothing stays open.
+  int64_t before = open_with(kUserRw + kPageSize, 8);
+  ASSERT_GE(before, 0);
+  EXPECT_EQ(open_with(kUserRw + kUserRwPages * kPageSize - sizeof(header) - 16, 8), kEfault);
+  EXPECT_EQ(open_with(kUserRw + kPageSize, 8) & 0xFFFFFFFF, (before & 0xFFFFFFFF) + 1);
+  files_->set_page_profiles(nullptr);
+  ::unlink(elf.c_str());
+  std::filesystem::remove_all(dir);
 }
 
 // kPoll: counts and buffers are checked; a handle that is not open polls as an

@@ -179,13 +179,23 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
   bool ahead_filled = false;
   if (ahead && ahead_capacity && have_stat && (S_ISREG(st.st_mode) || is_dir) &&
       (flags & O_ACCMODE) == O_RDONLY && !(flags & O_PATH) && local_file_system(opened.host_fd)) {
-    ahead_.resize(sizeof(abi::OpenAhead) + ahead_capacity);
+    ahead_.resize(sizeof(abi::OpenAhead) + ahead_capacity + abi::kMaxPageProfileBytes);
     bool end = false;
-    size_t n = read_ahead(opened.host_fd, is_dir, static_cast<uint64_t>(st.st_size),
-                          {ahead_.data() + sizeof(abi::OpenAhead), ahead_capacity}, &end);
-    abi::OpenAhead header{n, end ? abi::kAheadEnd : 0};
+    uint8_t* data = ahead_.data() + sizeof(abi::OpenAhead);
+    size_t n = read_ahead(opened.host_fd, is_dir, static_cast<uint64_t>(st.st_size), {data, ahead_capacity}, &end);
+    abi::OpenAhead header{n, end ? abi::kAheadEnd : 0, 0};
+    // An ELF file is opened to be mapped (ld.so's libraries): its page profile comes
+    // along. A file read whole has none worth having (one fault maps all of it);
+    // others (a big .pyc) are not worth the monitor's lookup.
+    if (!is_dir && end) header.flags |= abi::kAheadProfile;
+    if (profiles_ && !is_dir && n >= 4 && std::memcmp(data, "\x7f" "ELF", 4) == 0) {
+      std::vector<uint8_t> bits = profiles_->get(opened.host_fd);
+      header.profile_bytes = std::min<uint64_t>(bits.size(), abi::kMaxPageProfileBytes);
+      std::memcpy(data + n, bits.data(), header.profile_bytes);
+      header.flags |= abi::kAheadProfile;
+    }
     std::memcpy(ahead_.data(), &header, sizeof(header));
-    if (!put(ahead, ahead_.data(), sizeof(header) + n)) {
+    if (!put(ahead, ahead_.data(), sizeof(header) + n + header.profile_bytes)) {
       ::close(opened.host_fd);
       return -EFAULT;
     }
@@ -368,16 +378,15 @@ std::optional<std::vector<abi::FileFill>> FileService::runs(uint64_t fills, uint
   return out;
 }
 
-int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count, std::pair<uint64_t, uint64_t>* span) {
+int64_t FileService::fill(uint64_t handle, uint64_t fills, uint64_t count, std::vector<abi::FileFill>* filled) {
   Handle* h = get(handle);
   if (!h) return -EBADF;
   auto checked = runs(fills, count);
   if (!checked) return -EINVAL;
   if (checked->empty()) return -EFAULT;
   int64_t total = 0;
-  if (span) *span = {~0ull, 0};
+  if (filled) *filled = *checked;
   for (const auto& r : *checked) {
-    if (span) *span = {std::min(span->first, r.offset), std::max(span->second, r.offset + r.len)};
     // SAFETY: [phys, phys+len) was checked to lie inside guest memory.
     uint8_t* dst = mem_.at(r.phys, r.len);
     uint64_t done = 0;

@@ -40,8 +40,8 @@ class FileService {
   int64_t get_flags(uint64_t handle);
   int64_t file_op(const uint64_t* args);  // FileOp, handle, a, b, c, d
   int64_t path_op(const uint64_t* args);  // PathOp, path, len, path2, len2, a, b, c
-  // `span`, when given, receives the file offsets the runs cover: [first, second).
-  int64_t fill(uint64_t handle, uint64_t fills, uint64_t count, std::pair<uint64_t, uint64_t>* span = nullptr);
+  // `filled`, when given, receives the runs (for the rewriter's patches).
+  int64_t fill(uint64_t handle, uint64_t fills, uint64_t count, std::vector<abi::FileFill>* filled = nullptr);
   int64_t write_back(uint64_t handle, uint64_t fills, uint64_t count);
   // Hypercall::kPageProfile and kAddPageProfiles (answered "none known" without a
   // PageProfiles).

@@ -116,9 +116,9 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
       result = files_.path_op(a);
       break;
     case Hypercall::kFillFromFile: {
-      std::pair<uint64_t, uint64_t> span;
-      result = files_.fill(a[0], a[1], a[2], &span);
-      if (result > 0 && rewriter_) rewriter_->on_fill(a[0], a[3], span);
+      result = files_.fill(a[0], a[1], a[2], &filled_);
+      if (result > 0 && rewriter_)
+        for (const abi::FileFill& r : filled_) rewriter_->on_fill(a[0], r.bias, {r.offset, r.offset + r.len});
       break;
     }
     case Hypercall::kWriteToFile:

@@ -104,6 +104,7 @@ class Handler {
   std::set<std::string> noted_;
   ExecHook exec_hook_;
   RewriteService* rewriter_ = nullptr;
+  std::vector<abi::FileFill> filled_;  // kFillFromFile's runs, for the rewriter
 };
 
 }  // namespace burrow::hypercalls

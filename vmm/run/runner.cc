@@ -659,6 +659,11 @@ Result<int> run(const RunOptions& options) {
     ProgramSpec spec;
     spec.host_path = program->file.host_path;
     page_profiles.set_program(program->file.identity);
+    auto profile_of = [&](const ProgramFile& f, uint8_t* out, uint32_t* bytes) {
+      std::vector<uint8_t> bits = page_profiles.get(f.fd.get());
+      *bytes = static_cast<uint32_t>(std::min<size_t>(bits.size(), abi::kMaxPageProfileBytes));
+      std::memcpy(out, bits.data(), *bytes);
+    };
     spec.execfn = execfn;
     spec.file = program->file.bytes;
     spec.elf = &program->elf;
@@ -703,6 +708,8 @@ Result<int> run(const RunOptions& options) {
                  (cpu.fsgsbase ? abi::kBootFsGsBase : 0) | (inherited ? abi::kBootExec : 0) |
                  (options.rewrite ? abi::kBootRewrite : 0);
     describe_cpu(cpu.cpuid, boot);
+    profile_of(program->file, boot.exe_profile, &boot.exe_profile_bytes);
+    if (program->interp_file) profile_of(*program->interp_file, boot.interp_profile, &boot.interp_profile_bytes);
     // What rewritten cpuid sites answer: the vCPU's own table, read back once it is
     // set up. Without one (more leaves than BootInfo holds) they ask the CPU.
     if (!cpu.effective) {

@@ -169,6 +169,12 @@ struct BootInfo {
   uint32_t cpuid_count;
   uint32_t cpuid_reserved;
   CpuidEntry cpuid[kMaxCpuidEntries];
+
+  // The page profiles (Hypercall::kPageProfile) of the program's and the
+  // interpreter's files, looked up by the monitor as it loaded them.
+  uint32_t exe_profile_bytes, interp_profile_bytes;
+  uint8_t exe_profile[kMaxPageProfileBytes];
+  uint8_t interp_profile[kMaxPageProfileBytes];
 };
 static_assert(sizeof(BootInfo) < kBootInfoSize);
 static_assert(offsetof(BootInfo, regions) % 8 == 0);

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "burrow/abi/layout.h"
+
 namespace burrow::abi {
 
 enum class Hypercall : uint64_t {
@@ -79,11 +81,11 @@ enum class Hypercall : uint64_t {
   kFileOp = 22,
   // args: PathOp, path, path length, path2, path2 length, a, b, c → result or -errno.
   kPathOp = 23,
-  // args: handle, guest virtual FileFill array, count (at most kMaxFileFills), the
-  // mapping's bias (the virtual address file offset 0 would have) → bytes read or
-  // -errno. Fills guest-physical frames (fresh, zeroed) from the file: the pages of
-  // a file mapping, already mapped at bias + offset. Pages of a mapping the monitor
-  // rewrote (kRewrite) get their patches as they are filled.
+  // args: handle, guest virtual FileFill array, count (at most kMaxFileFills) → bytes
+  // read or -errno. Fills guest-physical frames (fresh, zeroed) from the file: pages
+  // of the file's mappings, each run already mapped at its bias + offset (one call
+  // may fill runs of several mappings). Pages of a mapping the monitor rewrote
+  // (kRewrite) get their patches as they are filled.
   kFillFromFile = 24,
   // args: handle, guest virtual FileFill array, count → bytes written or -errno.
   // Writes guest-physical frames back to the file (a shared file mapping), never
@@ -161,13 +163,16 @@ static_assert(sizeof(MemoryRange) == 16);
 inline constexpr uint64_t kMaxMemoryRanges = 64;
 
 // One run of a kFillFromFile request: `len` bytes at guest-physical `phys` from
-// file offset `offset`; whatever lies beyond the end of the file stays zero.
+// file offset `offset`; whatever lies beyond the end of the file stays zero. `bias`:
+// the virtual address file offset 0 has in the run's mapping (its start minus its
+// file offset), which says whose patches apply; kWriteToFile ignores it.
 struct FileFill {
   uint64_t phys;
   uint64_t offset;
   uint64_t len;
+  uint64_t bias;
 };
-static_assert(sizeof(FileFill) == 24);
+static_assert(sizeof(FileFill) == 32);
 inline constexpr uint64_t kMaxFileFills = 512;
 
 // One file of a kAddPageProfiles request: `bytes` of bitmap (as kPageProfile's) at
@@ -178,7 +183,6 @@ struct PageProfileUpdate {
   uint64_t bytes;
 };
 static_assert(sizeof(PageProfileUpdate) == 24);
-inline constexpr uint64_t kMaxPageProfileBytes = 4096;  // a file's first 128 MiB
 inline constexpr uint64_t kMaxPageProfileUpdates = 64;
 
 // One descriptor of a kPoll request.
@@ -191,14 +195,21 @@ static_assert(sizeof(PollEntry) == 16);
 inline constexpr uint64_t kMaxPollEntries = 4096;
 
 // kOpen's read-ahead (see kOpen): the monitor writes the header, then `length` bytes
-// of data right after it.
+// of data right after it. For an ELF file (the data starts with its magic), the file's
+// page profile (kPageProfile) follows the data: `profile_bytes` of it, with
+// kAheadProfile set, so the first fault in a mapping of it costs no exit to ask; a
+// file read whole (kAheadEnd) has kAheadProfile with none (and gets none). The
+// buffer must hold kMaxPageProfileBytes more than the capacity kOpen is given.
 struct OpenAhead {
   uint64_t length;  // bytes of data
-  uint64_t flags;   // kAheadEnd
+  uint64_t flags;   // kAheadEnd, kAheadProfile
+  uint64_t profile_bytes;
 };
-static_assert(sizeof(OpenAhead) == 16);
+static_assert(sizeof(OpenAhead) == 24);
 // The data reaches the end of the file, or holds the whole directory.
 inline constexpr uint64_t kAheadEnd = 1;
+// The page profile was looked up (and is profile_bytes long, maybe 0).
+inline constexpr uint64_t kAheadProfile = 2;
 inline constexpr uint64_t kOpenAheadMax = 64 * 1024;
 
 // Operations on an open handle (kFileOp). Pointers are guest virtual.

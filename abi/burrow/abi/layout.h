@@ -64,6 +64,8 @@ static_assert(kFastSyscallEntry == kKernelBase + kShimSize);
 // the instruction gives it (BootInfo::cpuid); every other register and RFLAGS are
 // kept. Fixed for the same reason as kFastSyscallEntry.
 inline constexpr uint64_t kFastCpuidEntry = kFastSyscallEntry + 0x400;
+// A page profile (Hypercall::kPageProfile) covers a file's first 128 MiB.
+inline constexpr uint64_t kMaxPageProfileBytes = 4096;
 // Trampolines of sites in libraries live between the mmap area and the stack,
 // within a rel32 jump of everything mmap places below kUserMmapTop.
 inline constexpr uint64_t kTrampolineArena = kUserMmapTop;
