@@ -21,12 +21,22 @@ bool valid(int fd) { return fd >= 0 && fd < kMaxFds; }
 
 }  // namespace
 
+namespace {
+// A description of the monitor's handle 0, 1 or 2 learns what cannot change about it.
+void stdio_traits(const abi::BootInfo& boot, File* f) {
+  if (f->handle >= 3) return;
+  f->not_tty = boot.stdio_traits[f->handle] & abi::kStdioNotTty;
+  f->pipe_like = boot.stdio_traits[f->handle] & abi::kStdioPipe;
+}
+}  // namespace
+
 void fdtable_init(const abi::BootInfo& boot) {
   if (!(boot.flags & abi::kBootExec)) {
     // Standard input, output and error are the monitor's handles 0, 1 and 2.
     for (int fd = 0; fd < 3; ++fd) {
       File* f = file_new(FileKind::kHost, fd == 0 ? 0 /* O_RDONLY */ : 1 /* O_WRONLY */, nullptr);
       f->handle = static_cast<uint64_t>(fd);
+      stdio_traits(boot, f);
       g_fds[fd] = f;
     }
     return;
@@ -53,6 +63,7 @@ void fdtable_init(const abi::BootInfo& boot) {
     VERIFY(f);
     f->handle = in.handle;
     f->is_dir = in.is_dir != 0;
+    if (kind == FileKind::kHost) stdio_traits(boot, f);
     g_fds[in.fd] = f;
   }
 }

@@ -68,6 +68,9 @@ struct File {
   bool profile_fetched = false;
   bool profile_used = false;
   bool profile_unwanted = false;  // read whole at the open: nothing to learn
+  // kHost: the monitor's standard streams, from BootInfo::stdio_traits.
+  bool not_tty = false;
+  bool pipe_like = false;
   bool private_description = false;
   bool pos_local = false;
   uint64_t pos = 0;

@@ -225,6 +225,7 @@ int64_t sys_lseek(int fd, int64_t offset, int whence) {
   if (!f) return -EBADF;
   switch (f->kind) {
     case FileKind::kHost: {
+      if (f->pipe_like) return -ESPIPE;
       // A regular file's position is only a number: on a description no other
       // process shares, SEEK_SET and SEEK_CUR move it in the guest (a pipe or
       // terminal says ESPIPE, an O_PATH descriptor EBADF: those go to the host).
@@ -398,7 +399,7 @@ int64_t sys_ioctl(int fd, uint64_t request, uint64_t arg) {
   }
   if (f->kind != FileKind::kHost) return -ENOTTY;
   // A terminal request to a regular file or directory: Linux's answer, no exit.
-  if ((request == kTcgets || request == kTiocgwinsz) && (f->is_regular || f->is_dir)) return -ENOTTY;
+  if ((request == kTcgets || request == kTiocgwinsz) && (f->is_regular || f->is_dir || f->not_tty)) return -ENOTTY;
   // ABI: TCGETS fills the kernel's 36-byte struct termios; TIOCGWINSZ a winsize.
   uint64_t size = request == kTcgets ? 36 : request == kTiocgwinsz ? 8 : request == kFionread ? 4 : 0;
   if (size == 0) return -ENOTTY;

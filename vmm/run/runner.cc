@@ -725,6 +725,13 @@ Result<int> run(const RunOptions& options) {
     std::snprintf(boot.cwd, sizeof(boot.cwd), "%s", cwd.c_str());
     boot.umask = umask;
     boot.pid = static_cast<uint32_t>(getpid());
+    for (int fd = 0; fd < 3; ++fd) {
+      struct stat st;
+      bool open = ::fstat(fd, &st) == 0;
+      bool tty = open && ::isatty(fd);
+      boot.stdio_traits[fd] = static_cast<uint8_t>((open && !tty ? abi::kStdioNotTty : 0) |
+                                                   (open && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) ? abi::kStdioPipe : 0));
+    }
     gid_t groups[abi::kMaxGroups];
     int ngroups = ::getgroups(abi::kMaxGroups, groups);
     for (int i = 0; i < ngroups; ++i) boot.groups[boot.group_count++] = groups[i];

@@ -66,6 +66,9 @@ inline constexpr uint32_t kRlimitCount = 16;  // RLIM_NLIMITS
 inline constexpr uint32_t kMaxAuxv = 32;
 inline constexpr uint32_t kMaxGroups = 64;
 
+inline constexpr uint8_t kStdioNotTty = 1;
+inline constexpr uint8_t kStdioPipe = 2;
+
 // One CPUID leaf as KVM keeps it (struct kvm_cpuid_entry2 without its padding).
 struct CpuidEntry {
   uint32_t function, index;
@@ -173,6 +176,11 @@ struct BootInfo {
   // The page profiles (Hypercall::kPageProfile) of the program's and the
   // interpreter's files, looked up by the monitor as it loaded them.
   uint32_t exe_profile_bytes, interp_profile_bytes;
+  // What never changes about the monitor's standard input, output and error (handles
+  // 0-2), so the guest answers for them without an exit: kStdioNotTty (terminal
+  // ioctls say ENOTTY), kStdioPipe (a pipe or socket: seeking says ESPIPE).
+  uint8_t stdio_traits[3];
+  uint8_t stdio_reserved[5];
   uint8_t exe_profile[kMaxPageProfileBytes];
   uint8_t interp_profile[kMaxPageProfileBytes];
 };
