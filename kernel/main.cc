@@ -50,6 +50,7 @@ void prepare_return(abi::TrapFrame* f) {
 
 extern "C" char return_stubs[];
 extern "C" char host_signal_entry[];
+extern "C" char personality_exception_entry[];
 extern "C" [[noreturn]] void enter_user(abi::TrapFrame* f);
 
 }  // namespace
@@ -93,6 +94,10 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
   cpu->in_kernel = 1;
   light_path_init(*boot);
   cpu->host_signal_entry = reinterpret_cast<uint64_t>(&host_signal_entry);
+  // The shim enters the personality through this frame (shim.S exception_common).
+  *reinterpret_cast<abi::ExceptionIretFrame*>(reinterpret_cast<uint8_t*>(cpu) + abi::kExceptionIretFrameOffset) = {
+      reinterpret_cast<uint64_t>(&personality_exception_entry), abi::kUserCs, 0x202,
+      reinterpret_cast<uint64_t>(cpu) + abi::kKernelStackTop, abi::kUserSs};
   VERIFY(boot->magic == abi::kBootInfoMagic && boot->version == abi::kAbiVersion);
 
   mm::frames_init(boot->first_free_phys, boot->memory_size);

@@ -12,18 +12,34 @@
   .section .shim, "ax"
   .code64
 
-/* Vectors 0..31. The CPU pushes an error code for 8, 10-14, 17, 21, 29, 30. */
+.macro EXCEPTION_TO_PERSONALITY
+  push %rax
+  mov %cr2, %rax
+  push %rax
+  sub $EXCEPTION_IRET_FRAME_SIZE, %rsp
+  iretq
+.endm
+
+/* Vectors 0..31. The CPU pushes an error code for 8, 10-14, 17, 21, 29, 30. A page
+   fault, the common one, runs exception_common's body in its own 16 bytes. */
 .macro VECTOR n
   .balign 16
+0:
   .if (\n == 13)
   jmp shim_gp
-  .elseif (\n == 8) || (\n == 10) || (\n == 11) || (\n == 12) || (\n == 13) || (\n == 14) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
+  .elseif (\n == 14)
+  pushq $14
+  EXCEPTION_TO_PERSONALITY
+  .elseif (\n == 8) || (\n == 10) || (\n == 11) || (\n == 12) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
   pushq $\n
+  jmp exception_common
   .else
   pushq $0
   pushq $\n
-  .endif
   jmp exception_common
+  .endif
+  /* The IDT points at shim_vectors + 16 * n: a longer stub fails to assemble here. */
+  .org 0b + 16, 0xcc
 .endm
 
   .globl shim_vectors
@@ -66,18 +82,10 @@ shim_gp:
 
 /* From any vector: the hardware frame plus vector and error code are on IST1.
    Save rax and CR2 next to them, then iretq into the personality at CPL 3 on this
-   vCPU's kernel stack (a fixed distance above IST1 in the same PerCpu block). */
+   vCPU's kernel stack through the frame the personality left right below
+   (abi::kExceptionIretFrameOffset). */
 exception_common:
-  push %rax
-  mov %cr2, %rax
-  push %rax
-  lea (KERNEL_STACK_TOP - TRAP_FRAME_HW_OFFSET)(%rsp), %rax
-  pushq $USER_SS
-  push %rax
-  pushq $0x202
-  pushq $USER_CS
-  pushq $personality_exception_entry
-  iretq
+  EXCEPTION_TO_PERSONALITY
 
 /* Double fault (IST2): nothing can be trusted any more; stop the VM. */
   .org 0x300

@@ -13,6 +13,8 @@ static_assert(MAX_CPUS == kMaxCpus);
 static_assert(IST1_TOP == kIst1Top);
 static_assert(KERNEL_STACK_TOP == kKernelStackTop);
 static_assert(TRAP_FRAME_HW_OFFSET == kTrapFrameHwOffset);
+static_assert(EXCEPTION_IRET_FRAME_SIZE == sizeof(ExceptionIretFrame) &&
+              kExceptionIretFrameOffset == kTrapFrameHwOffset - EXCEPTION_IRET_FRAME_SIZE);
 static_assert(USER_CS == kUserCs && USER_SS == kUserSs);
 static_assert(SHIM_PANIC_PORT == kShimPanicPort);
 static_assert(PC_USER_RSP == offsetof(PerCpu, user_rsp));
