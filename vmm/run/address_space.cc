@@ -160,12 +160,23 @@ Result<std::vector<abi::BootRegion>> load_program(memory::GuestMemory& mem, memo
   for (const auto& s : elf.loads) total += page_up(s.vaddr + s.memsz) - page_down(s.vaddr);
   if (total > mem.size()) return too_big(mem, fmt::format("the program ({} MiB of segments)", total >> 20));
 
-  std::map<uint64_t, PagePlan> pages;
+  // Ascending by address: segments come in address order (the ELF rule), so a page
+  // is either the last one planned (shared with the previous segment) or new; a file
+  // breaking the rule only costs inserts. (A vector: python3's 1400 pages cost 0.3 ms
+  // in a std::map.)
+  std::vector<std::pair<uint64_t, PagePlan>> pages;
+  pages.reserve(total / kPageSize + elf.loads.size());
+  auto plan_of = [&](uint64_t va) -> PagePlan& {
+    if (pages.empty() || pages.back().first < va) return pages.emplace_back(va, PagePlan{}).second;
+    auto it = std::lower_bound(pages.begin(), pages.end(), va, [](const auto& e, uint64_t v) { return e.first < v; });
+    if (it == pages.end() || it->first != va) it = pages.insert(it, {va, PagePlan{}});
+    return it->second;
+  };
   for (const auto& s : elf.loads) {
     uint64_t start = page_down(s.vaddr + bias), end = page_up(s.vaddr + bias + s.memsz);
     uint64_t data_end = page_up(s.vaddr + bias + s.filesz);
     for (uint64_t va = start; va < end; va += kPageSize) {
-      PagePlan& p = pages[va];
+      PagePlan& p = plan_of(va);
       p.prot |= prot_from_elf(s.flags);
       p.eager = p.eager || va < data_end + kEagerBssPages * kPageSize;
       ++p.segments;
