@@ -2,7 +2,8 @@
 # Burrow's benchmark for dynamically linked Debian binaries (issue 5), natively and
 # in Burrow in the same run:
 #   1. start-up to exit of /usr/bin/true and `python3 -c pass` (bench/timeit: fork,
-#      exec, wait; median of N runs after a warm-up);
+#      exec, wait; median of N runs after a warm-up, native and Burrow runs
+#      interleaved in a shuffled order);
 #   2. a CPU-bound pure-Python script (dynamic/cpu_bound.py): its own time without
 #      start-up (time.perf_counter, exit-free in Burrow) and the wall time;
 #   3. a sqlite3 workload (dynamic/sqlite_workload.sql: 200k rows, an index,
@@ -24,7 +25,7 @@ set -euo pipefail
 shopt -s inherit_errexit
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$repo/build}")
-N=${N:-20}
+N=${N:-40}
 RUNS=${RUNS:-5}
 PY_N=${PY_N:-3000000}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -62,10 +63,10 @@ wall_s() {
 
 # --- 1. start-up to exit ---------------------------------------------------------
 echo "dynamic.sh: start-up to exit, $N runs each" >&2
-true_native=$("$out/timeit" "$N" /usr/bin/true)
-true_burrow=$("$out/timeit" "$N" "$burrow" run -- /usr/bin/true)
-py_native=$("$out/timeit" "$N" "$PYTHON" -c pass)
-py_burrow=$("$out/timeit" "$N" "$burrow" run -- "$PYTHON" -c pass)
+# Native and Burrow runs interleaved (shuffled each round): the machine's drift
+# falls on both alike.
+{ read -r true_native; read -r true_burrow; } < <("$out/timeit" "$N" /usr/bin/true ::: "$burrow" run -- /usr/bin/true)
+{ read -r py_native; read -r py_burrow; } < <("$out/timeit" "$N" "$PYTHON" -c pass ::: "$burrow" run -- "$PYTHON" -c pass)
 
 # --- 2-4. workloads, alternating ---------------------------------------------------
 echo "dynamic.sh: $RUNS runs each (+1 warm-up), alternating: cpu_bound.py $PY_N, sqlite3, strmem" >&2
@@ -143,7 +144,7 @@ startup_ms() { sed -n 's/.*median_us=\([0-9.]*\).*/\1/p' <<<"$1" | awk '{printf 
 
 {
   echo "Burrow $rev on $model ($(nproc) CPUs), KVM: $kvm_kind. $(date -u '+%Y-%m-%d %H:%M UTC')."
-  echo "Start-up: medians of $N runs; workloads: medians of $RUNS runs, native and Burrow alternating."
+  echo "Start-up: medians of $N runs, native and Burrow interleaved; workloads: medians of $RUNS runs, native and Burrow alternating."
   echo
   echo "| Measure | Native | Burrow | Burrow / native |"
   echo "|---|---:|---:|---:|"
