@@ -115,14 +115,15 @@ class FileFillBatch {
 
 // map_small for an area backed by a file; the pages that get frames are read from
 // the file through `fill`. Pages besides `required` are marked untouched unless
-// `others_accessed`. Returns the pages mapped, or -1 as map_small's false.
+// `others_accessed`. Returns the pages mapped, or -1 as map_small's false (the pages
+// it did map before running out are filled all the same: none stays zero).
 int64_t map_file_run(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, bool all, bool others_accessed,
                      FileFillBatch& fill) {
   static constinit uint64_t missing[kFaultAheadMaxPages] = {};
   uint32_t n = 0;
   for (uint64_t p = lo; p < hi; p += kPageSize)
     if (!leaf_for(p).frame()) missing[n++] = p;
-  if (!map_small(lo, hi, required, v.prot, all, others_accessed)) return -1;
+  bool ok = map_small(lo, hi, required, v.prot, all, others_accessed);
   int64_t mapped = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint64_t frame = leaf_for(missing[i]).frame();
@@ -130,7 +131,7 @@ int64_t map_file_run(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, 
     fill.add(v, missing[i], frame);
     ++mapped;
   }
-  return mapped;
+  return ok ? mapped : -1;
 }
 
 // The same, read in one hypercall.
@@ -183,7 +184,7 @@ void prefetch_area(const Vma& v, const uint8_t* bits, uint64_t bytes, FileFillBa
     uint64_t block_end = (va & ~(kLargePageSize - 1)) + kLargePageSize;
     uint64_t run_end = va + kPageSize;
     while (run_end < min64(end, block_end) && wanted(run_end)) run_end += kPageSize;
-    int64_t mapped = map_file_run(v, va, run_end, va, true, true, fill);
+    int64_t mapped = map_file_run(v, va, run_end, va, false, true, fill);
     if (mapped < 0) return;
     g_profiled_pages += mapped;
     va = run_end;
@@ -201,7 +202,8 @@ void prefetch_profiled(const Vma& faulting) {
   FileFillBatch fill(file);
   for (uint32_t i = 0; i < g_vmas.size(); ++i) {
     const Vma& v = g_vmas[i];
-    if (v.file == file && (v.prot & kProtMask)) prefetch_area(v, bits, bytes, fill);
+    // Shared mappings are written back page by page: nothing goes there untouched.
+    if (v.file == file && (v.prot & kProtMask) && !(v.flags & kVmaShared)) prefetch_area(v, bits, bytes, fill);
   }
 }
 
@@ -303,8 +305,13 @@ void write_back(uint64_t start, uint64_t end) {
       n = 0;
     };
     for (uint64_t p = max64(start, v->start); p < min64(end, v->end); p += kPageSize) {
-      uint64_t frame = leaf_for(p).frame();
+      Leaf leaf = leaf_for(p);
+      uint64_t frame = leaf.frame();
       if (!frame) continue;
+      // Mapped around a fault and never touched since (the Accessed bit stays clear
+      // until the program uses the page): its bytes are the file's as they were
+      // then, and writing them back would undo later writes to the file.
+      if (leaf.present() && !(*leaf.entry & kPteAccessed)) continue;
       // A full list is sent before it could need one more run.
       if (n == abi::kMaxFileFills) flush();
       add_page_run(runs, n, frame, v->file_offset + (p - v->start));

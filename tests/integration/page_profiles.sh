@@ -51,9 +51,12 @@ mkdir -p "$work/dir/sub" && echo data >"$work/dir/file"
 run ls-first --cache "$cache" -- "$work/ls" -l --time-style=+ "$work/dir"
 run ls-second --cache "$cache" -- "$work/ls" -l --time-style=+ "$work/dir"
 [ "$AHEAD" -gt 0 ] || fail "ls's second run filled nothing ahead"
+before=$(ls "$cache/pages" | wc -l)
 touch "$work/ls"
 run ls-changed --cache "$cache" -- "$work/ls" -l --time-style=+ "$work/dir"
 [ "$AHEAD" = 0 ] || fail "a changed program used its old version's profiles"
+# The new version's profiles replace the old version's: no file more.
+[ "$(ls "$cache/pages" | wc -l)" = "$before" ] || fail "a new version of ls left its old profiles behind"
 
 # Junk in every profile: ignored, then replaced.
 for f in "$cache/pages"/p-*; do head -c 100 /dev/urandom >"$f"; done
@@ -70,7 +73,8 @@ prog, pages = sys.argv[1], sys.argv[2]
 st = os.stat(prog)
 ident = struct.pack("<QQQqq", st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 bits = b"\xff" * 4096
-name = "p-" + hashlib.sha256(ident + ident).hexdigest()
+# Named by the two files' device and inode; the header names their versions.
+name = "p-" + hashlib.sha256(struct.pack("<QQQQ", st.st_dev, st.st_ino, st.st_dev, st.st_ino)).hexdigest()
 with open(os.path.join(pages, name), "wb") as f:
     f.write(b"BRPAGES\0" + struct.pack("<II", 1, len(bits)) + ident + ident + bits)
 EOF

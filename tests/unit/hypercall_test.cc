@@ -328,6 +328,18 @@ TEST_F(HypercallTest, DeferredClosesComeFirstAndAreBounded) {
   EXPECT_EQ(stats_.deferred_closes, 1u + abi::kMaxDeferredCloses);
 }
 
+// Handles 0-2 stay the monitor's standard streams: the guest knows them by number
+// (BootInfo::stdio_traits), so a later open never gets a freed one.
+TEST_F(HypercallTest, StdioHandlesAreNeverReused) {
+  EXPECT_EQ(call(Hypercall::kClose, 0), 0);
+  EXPECT_EQ(call(Hypercall::kClose, 1), 0);
+  std::memcpy(host(kUserRw), "/sub", 4);
+  int64_t h = call(Hypercall::kOpen, kUserRw, 4, O_RDONLY | O_DIRECTORY, 0);
+  ASSERT_GE(h, 0);
+  EXPECT_EQ(h & 0xFFFFFFFF, 3);
+  EXPECT_EQ(call(Hypercall::kFstat, 0, kUserRw), kEbadf);
+}
+
 // kOpen's read-ahead: a capacity above the limit is refused; a buffer the guest may
 // not write makes the open fail (and leaves no handle behind); a good one gets the
 // file's first bytes, the end flag, and bit 35 of the answer.
@@ -474,6 +486,14 @@ TEST_F(HypercallTest, PageProfileHypercallsAreChecked) {
   EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 2), -EINVAL);
   u[1] = {handle, kSupervisor, 2};
   EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 2), kEfault);
+  EXPECT_EQ(call(Hypercall::kPageProfile, handle, kUserRw + 2 * kPageSize, 16), 0);  // nothing was taken
+
+  // A file open for writing learns no profile (each write would make a new version).
+  std::memcpy(host(kUserRw + 3 * kPageSize), "m", 1);
+  int64_t rw = call(Hypercall::kMemfd, kUserRw + 3 * kPageSize, 1, 0);
+  ASSERT_GE(rw, 0);
+  u[1] = {static_cast<uint64_t>(rw) & 0xFFFFFFFF, bitmap, 2};
+  EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 2), -EINVAL);
   EXPECT_EQ(call(Hypercall::kPageProfile, handle, kUserRw + 2 * kPageSize, 16), 0);  // nothing was taken
 
   EXPECT_EQ(call(Hypercall::kAddPageProfiles, kUserRw, 1), 0);

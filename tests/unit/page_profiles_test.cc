@@ -78,6 +78,26 @@ TEST_F(PageProfilesTest, AChangedFileStartsAfresh) {
   PageProfiles q(cache());
   q.set_program(kProgram);
   EXPECT_TRUE(q.get(fd_).empty());
+  EXPECT_EQ(q.disk_errors(), 0u);  // another version, not damage
+  // The new version's profile replaces the old one's: one file per pair of files.
+  q.add(fd_, std::vector<uint8_t>{0x01});
+  EXPECT_EQ(cache_files().size(), 1u);
+  PageProfiles r(cache());
+  r.set_program(kProgram);
+  EXPECT_EQ(r.get(fd_), (std::vector<uint8_t>{0x01}));
+}
+
+TEST_F(PageProfilesTest, AMonitorKeepsABoundedNumber) {
+  PageProfiles p;  // in memory: the bound is the monitor's, whatever the disk
+  for (uint64_t i = 0; i < PageProfiles::kMaxProfiles; ++i) {
+    p.set_program({1, i, 3, 4, 5});
+    p.add(fd_, std::vector<uint8_t>{0x01});
+  }
+  p.set_program({1, PageProfiles::kMaxProfiles, 3, 4, 5});
+  p.add(fd_, std::vector<uint8_t>{0x01});
+  EXPECT_TRUE(p.get(fd_).empty());
+  p.set_program({1, 7, 3, 4, 5});
+  EXPECT_EQ(p.get(fd_), (std::vector<uint8_t>{0x01}));
 }
 
 TEST_F(PageProfilesTest, NothingNewWritesNothing) {

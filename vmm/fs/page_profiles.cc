@@ -55,14 +55,19 @@ bool PageProfiles::private_dir() {
   return dir_ok_;
 }
 
+// Named by the files (device and inode), not their versions: a new version of either
+// replaces the old one's profile, so the directory holds one profile per pair of
+// files however often they change. The header says which versions it is about.
 std::filesystem::path PageProfiles::path_for(const Key& key) const {
-  Identity ids[2] = {pack(key.first), pack(key.second)};
-  return dir_ / ("p-" + rewrite::to_hex(rewrite::sha256({reinterpret_cast<const uint8_t*>(ids), sizeof(ids)})));
+  uint64_t names[4] = {key.first.dev, key.first.ino, key.second.dev, key.second.ino};
+  return dir_ / ("p-" + rewrite::to_hex(rewrite::sha256({reinterpret_cast<const uint8_t*>(names), sizeof(names)})));
 }
 
 // The profile in memory, loaded from disk on first use (empty when there is none).
 std::vector<uint8_t>* PageProfiles::lookup(const Key& key) {
   if (auto it = memory_.find(key); it != memory_.end()) return &it->second;
+  // Bounded: a program that keeps making new versions of files gets no more.
+  if (memory_.size() >= kMaxProfiles) return nullptr;
   std::vector<uint8_t>& bits = memory_[key];
   if (!private_dir()) return &bits;
   const int fd = ::open(path_for(key).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -75,29 +80,36 @@ std::vector<uint8_t>* PageProfiles::lookup(const Key& key) {
   bool ok = got >= sizeof(h);
   if (ok) {
     std::memcpy(&h, buf, sizeof(h));
-    Identity want[2] = {pack(key.first), pack(key.second)};
     ok = std::memcmp(h.magic, kMagic, sizeof(kMagic)) == 0 && h.version == kFormatVersion &&
-         h.bytes <= kMaxBytes && got == sizeof(h) + h.bytes && std::memcmp(&h.file, &want[0], sizeof(Identity)) == 0 &&
-         std::memcmp(&h.program, &want[1], sizeof(Identity)) == 0;
+         h.bytes <= kMaxBytes && got == sizeof(h) + h.bytes && h.file.dev == key.first.dev &&
+         h.file.ino == key.first.ino && h.program.dev == key.second.dev && h.program.ino == key.second.ino;
   }
-  if (ok)
-    bits.assign(buf + sizeof(h), buf + got);
-  else
+  if (!ok) {
     ++disk_errors_;
+    return &bits;
+  }
+  // Another version of the file or the program: nothing to go by (and the next
+  // store replaces it).
+  Identity want[2] = {pack(key.first), pack(key.second)};
+  if (std::memcmp(&h.file, &want[0], sizeof(Identity)) == 0 && std::memcmp(&h.program, &want[1], sizeof(Identity)) == 0)
+    bits.assign(buf + sizeof(h), buf + got);
   return &bits;
 }
 
 std::vector<uint8_t> PageProfiles::get(int fd) {
   rewrite::FileIdentity id;
   if (!identity_of_fd(fd, &id)) return {};
-  return *lookup({id, program_});
+  const std::vector<uint8_t>* bits = lookup({id, program_});
+  return bits ? *bits : std::vector<uint8_t>{};
 }
 
 void PageProfiles::add(int fd, std::span<const uint8_t> bits) {
   rewrite::FileIdentity id;
   if (!identity_of_fd(fd, &id)) return;
   const Key key{id, program_};
-  std::vector<uint8_t>& have = *lookup(key);
+  std::vector<uint8_t>* found = lookup(key);
+  if (!found) return;
+  std::vector<uint8_t>& have = *found;
   bits = bits.first(std::min(bits.size(), kMaxBytes));
   bool changed = false;
   if (have.size() < bits.size()) have.resize(bits.size());

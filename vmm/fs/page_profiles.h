@@ -39,10 +39,13 @@ class PageProfiles {
 
   // Profiles cover a file's first 128 MiB (32768 pages).
   static constexpr size_t kMaxBytes = 4096;
+  // File versions one monitor keeps profiles of (beyond: none, and none stored).
+  static constexpr size_t kMaxProfiles = 4096;
   uint64_t disk_errors() const { return disk_errors_; }
 
  private:
   using Key = std::pair<rewrite::FileIdentity, rewrite::FileIdentity>;  // file, program
+  // The profile in memory, loaded from disk on first use; nullptr past kMaxProfiles.
   std::vector<uint8_t>* lookup(const Key& key);
   std::filesystem::path path_for(const Key& key) const;
   bool private_dir();

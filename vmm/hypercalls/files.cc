@@ -41,7 +41,7 @@ int64_t result(long r) { return r < 0 ? -errno : r; }
 
 FileService::FileService(const memory::GuestMemory& mem, uint64_t cr3, fs::Sandbox& sandbox)
     : mem_(mem), cr3_(cr3), sandbox_(sandbox) {
-  for (int fd = 0; fd < 3; ++fd) handles_.push_back({fd, false, false});
+  for (int fd = 0; fd < 3; ++fd) handles_.push_back({fd, false, false, false});
 }
 
 FileService::~FileService() {
@@ -61,15 +61,17 @@ std::optional<std::string> FileService::guest_path(uint64_t va, uint64_t len) {
   return s;
 }
 
-int64_t FileService::install(int fd, bool read_only, bool is_dir) {
-  size_t slot = 0;
+int64_t FileService::install(int fd, bool read_only, bool is_dir, bool read_access) {
+  // Handles 0-2 stay the monitor's standard streams, even once the guest closed them:
+  // the guest knows them by number (BootInfo::stdio_traits).
+  size_t slot = 3;
   while (slot < handles_.size() && handles_[slot].fd >= 0) ++slot;
   if (slot == kMaxHandles) {
     ::close(fd);
     return -ENFILE;
   }
   if (slot == handles_.size()) handles_.emplace_back();
-  handles_[slot] = {fd, read_only, true};
+  handles_[slot] = {fd, read_only, true, read_access};
   return static_cast<int64_t>(slot) | (is_dir ? (int64_t{1} << 32) : 0);
 }
 
@@ -191,7 +193,7 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
     if (profiles_ && !is_dir && n >= 4 && std::memcmp(data, "\x7f" "ELF", 4) == 0) {
       std::vector<uint8_t> bits = profiles_->get(opened.host_fd);
       header.profile_bytes = std::min<uint64_t>(bits.size(), abi::kMaxPageProfileBytes);
-      std::memcpy(data + n, bits.data(), header.profile_bytes);
+      if (header.profile_bytes) std::memcpy(data + n, bits.data(), header.profile_bytes);
       header.flags |= abi::kAheadProfile;
     }
     std::memcpy(ahead_.data(), &header, sizeof(header));
@@ -209,7 +211,7 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
     ::close(opened.host_fd);
     return -EFAULT;
   }
-  int64_t h = install(opened.host_fd, opened.read_only_mount, is_dir);
+  int64_t h = install(opened.host_fd, opened.read_only_mount, is_dir, (flags & O_ACCMODE) == O_RDONLY);
   if (h < 0) return h;
   if (S_ISREG(st.st_mode)) h |= int64_t{1} << 33;
   if (have_stat && stat_buf) h |= int64_t{1} << 34;
@@ -407,7 +409,7 @@ int64_t FileService::page_profile(uint64_t handle, uint64_t buf, uint64_t capaci
   if (!h) return -EBADF;
   if (capacity > abi::kMaxPageProfileBytes) return -EINVAL;
   if (!profiles_) return 0;
-  std::vector<uint8_t> bits = profiles_->get(h->fd);
+  std::vector<uint8_t> bits = h->read_access ? profiles_->get(h->fd) : std::vector<uint8_t>{};
   size_t n = std::min<size_t>(bits.size(), capacity);
   if (n && !put(buf, bits.data(), n)) return -EFAULT;
   return static_cast<int64_t>(n);
@@ -418,8 +420,11 @@ int64_t FileService::add_page_profiles(uint64_t updates, uint64_t count) {
   abi::PageProfileUpdate u[abi::kMaxPageProfileUpdates];
   if (count && !get_bytes(updates, u, count * sizeof(u[0]))) return -EFAULT;
   for (uint64_t i = 0; i < count; ++i) {
-    if (!get(u[i].handle)) return -EBADF;
-    if (u[i].bytes > abi::kMaxPageProfileBytes) return -EINVAL;
+    const Handle* h = get(u[i].handle);
+    if (!h) return -EBADF;
+    // Only files opened to read learn profiles (images and libraries): one written
+    // changes identity with every write, and each version would leave a profile.
+    if (!h->read_access || u[i].bytes > abi::kMaxPageProfileBytes) return -EINVAL;
   }
   // Every bitmap is read before any is taken: a bad one changes nothing.
   std::vector<std::vector<uint8_t>> bits(count);

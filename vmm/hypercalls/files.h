@@ -51,7 +51,7 @@ class FileService {
 
   // A read-only handle for a file the monitor opened (the program's image); takes
   // the fd. The handle, or -errno.
-  int64_t adopt(int fd) { return install(fd, true, false); }
+  int64_t adopt(int fd) { return install(fd, true, false, true); }
 
   // execve: the new program's page tables; only the handles it inherits stay open.
   void set_cr3(uint64_t cr3) { cr3_ = cr3; }
@@ -66,8 +66,9 @@ class FileService {
  private:
   struct Handle {
     int fd = -1;
-    bool read_only = false;  // opened inside a read-only mount
-    bool owned = false;      // false for the monitor's own stdio
+    bool read_only = false;    // opened inside a read-only mount
+    bool owned = false;        // false for the monitor's own stdio
+    bool read_access = false;  // opened O_RDONLY: its page profile may learn (kAddPageProfiles)
   };
   Handle* get(uint64_t handle);
   int64_t transfer(uint64_t handle, uint64_t buf, uint64_t len, int64_t offset, bool into_guest);
@@ -76,7 +77,7 @@ class FileService {
   bool put(uint64_t va, const void* src, size_t len) { return memory::write_virtual(mem_, cr3_, va, src, len); }
   bool get_bytes(uint64_t va, void* dst, size_t len) { return memory::read_virtual(mem_, cr3_, va, dst, len); }
   int64_t chown_allowed(int fd, uint64_t uid, uint64_t gid);
-  int64_t install(int fd, bool read_only, bool is_dir);
+  int64_t install(int fd, bool read_only, bool is_dir, bool read_access = false);
   bool put_canonical(uint64_t buf, const std::string& path);
 
   const memory::GuestMemory& mem_;

@@ -137,10 +137,10 @@ Result<Analysis> deserialize(std::span<const uint8_t> bytes) {
     if (!r.ok()) return corrupt("truncated site");
     if (cpuid > 1) return corrupt("bad instruction kind");
     s.cpuid = cpuid != 0;
-    if (s.cpuid && s.kind == SiteKind::kMovImm) return corrupt("bad cpuid site");
     if (kind > static_cast<uint8_t>(SiteKind::kSkipped) || reason >= kSkipReasonCount) return corrupt("bad site kind");
     s.kind = static_cast<SiteKind>(kind);
     s.reason = static_cast<SkipReason>(reason);
+    if (s.cpuid && s.kind == SiteKind::kMovImm) return corrupt("bad cpuid site");
     if ((s.kind == SiteKind::kSkipped) != (s.reason != SkipReason::kNone)) return corrupt("bad skip reason");
     if (s.length == 0 || s.length > 16 || s.syscall_length < 2 || s.syscall_length > 15) return corrupt("bad length");
     if (s.kind == SiteKind::kMovImm && (s.length != 5 || s.nr < 0 || s.nr > UINT32_MAX)) return corrupt("bad mov-imm site");

@@ -662,7 +662,7 @@ Result<int> run(const RunOptions& options) {
     auto profile_of = [&](const ProgramFile& f, uint8_t* out, uint32_t* bytes) {
       std::vector<uint8_t> bits = page_profiles.get(f.fd.get());
       *bytes = static_cast<uint32_t>(std::min<size_t>(bits.size(), abi::kMaxPageProfileBytes));
-      std::memcpy(out, bits.data(), *bytes);
+      if (*bytes) std::memcpy(out, bits.data(), *bytes);
     };
     spec.execfn = execfn;
     spec.file = program->file.bytes;
