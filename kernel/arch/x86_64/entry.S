@@ -299,6 +299,11 @@ fast_cpuid_entry:
   pop %rsi
   popfq
   mov %gs:PC_CPUID_RSP, %rsp
+  /* cpuid serializes: code that times with `cpuid; rdtsc` relies on it. mfence
+     drains the stores, lfence keeps what follows from starting early (neither
+     touches the flags). */
+  mfence
+  lfence
   jmp *%gs:PC_CPUID_RESUME
 
   .section .note.GNU-stack,"",@progbits
