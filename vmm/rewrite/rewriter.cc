@@ -628,15 +628,24 @@ Analysis analyze_code(std::span<const uint8_t> code, uint64_t vaddr, std::span<c
 
 namespace {
 
+// Writes into a buffer of its own (no allocation: emit() runs it twice per site,
+// for every library a program maps, on its start-up path).
 class Assembler {
  public:
   explicit Assembler(uint64_t addr) : start_(addr) {}
-  uint64_t here() const { return start_ + bytes_.size(); }
-  const std::vector<uint8_t>& bytes() const { return bytes_; }
+  uint64_t here() const { return start_ + size_; }
+  std::span<const uint8_t> bytes() const { return {buf_.data(), size_}; }
   bool ok() const { return ok_; }
 
-  void raw(std::span<const uint8_t> b) { bytes_.insert(bytes_.end(), b.begin(), b.end()); }
-  void u8(uint8_t v) { bytes_.push_back(v); }
+  void raw(std::span<const uint8_t> b) {
+    if (b.size() > buf_.size() - size_) {
+      ok_ = false;
+      return;
+    }
+    std::memcpy(buf_.data() + size_, b.data(), b.size());
+    size_ += b.size();
+  }
+  void u8(uint8_t v) { raw({&v, 1}); }
   void u32(uint32_t v) {
     for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
   }
@@ -675,7 +684,8 @@ class Assembler {
 
  private:
   uint64_t start_;
-  std::vector<uint8_t> bytes_;
+  std::array<uint8_t, kMaxTrampolineSize> buf_{};
+  size_t size_ = 0;
   bool ok_ = true;
 };
 
@@ -723,6 +733,8 @@ Assembler build_trampoline(const Site& site, uint64_t guest, uint64_t bias, uint
 Emitted emit(const Analysis& analysis, uint64_t file_offset, uint64_t length, uint64_t map_addr, uint64_t tramp_addr,
              size_t tramp_capacity) {
   Emitted out;
+  out.patches.reserve(analysis.sites.size());
+  out.trampolines.reserve(std::min<size_t>(tramp_capacity, analysis.sites.size() * 64));
   uint64_t range_end;
   if (__builtin_add_overflow(file_offset, length, &range_end)) range_end = UINT64_MAX;
   uint64_t patched_end = 0;  // guest address after the last patch
