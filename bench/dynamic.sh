@@ -26,7 +26,7 @@ shopt -s inherit_errexit
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$repo/build}")
 N=${N:-40}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 PY_N=${PY_N:-3000000}
 PYTHON=${PYTHON:-/usr/bin/python3}
 SQLITE=${SQLITE:-/usr/bin/sqlite3}
