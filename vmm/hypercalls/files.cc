@@ -128,6 +128,12 @@ size_t read_ahead(int fd, bool is_dir, uint64_t file_size, std::span<uint8_t> ou
         break;
       }
       done += static_cast<size_t>(n);
+      // A regular file on a local file system reads short only at its end: no
+      // second pread to be told so.
+      if (done < out.size()) {
+        *end = true;
+        break;
+      }
     }
     return done;
   }
