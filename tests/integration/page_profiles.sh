@@ -26,7 +26,7 @@ run() {
     >"$work/out" 2>"$work/err") || bstatus=$?
   [ "$bstatus" = "$status" ] || fail "$name: exit status $bstatus, natively $status"
   [ "$(cat "$work/out")" = "$native" ] || { diff <(echo "$native") "$work/out" >&2; fail "$name: output differs"; }
-  FAULTS=$(grep -o '[0-9]* page faults' "$work/err" | cut -d' ' -f1)
+  FAULTS=$(grep -o '[0-9]* page faults;' "$work/err" | cut -d' ' -f1)
   AHEAD=$(grep -o '[0-9]* pages filled ahead' "$work/err" | cut -d' ' -f1)
   [ -n "$FAULTS" ] && [ -n "$AHEAD" ] || { cat "$work/err" >&2; fail "$name: no --stats"; }
   echo "$name: $FAULTS page faults, $AHEAD pages filled ahead"

@@ -207,4 +207,38 @@ uint64_t Vcpu::tsc_khz() const {
 
 int Vcpu::run() { return ioctl(fd_.get(), KVM_RUN, 0) < 0 ? -errno : 0; }
 
+std::map<std::string, uint64_t> Vcpu::kvm_counters() const {
+  std::map<std::string, uint64_t> out;
+  int fd = ioctl(fd_.get(), KVM_GET_STATS_FD, nullptr);
+  if (fd < 0) return out;
+  Fd stats(fd);
+  kvm_stats_header h{};
+  if (pread(fd, &h, sizeof(h), 0) != static_cast<ssize_t>(sizeof(h)) || h.num_desc > 4096 || h.name_size > 4096)
+    return out;
+  // ABI: each descriptor is struct kvm_stats_desc's 16 fixed bytes, then name_size
+  // bytes of name (C++'s sizeof of the header's struct, with its flexible array, is
+  // not 16: its own copy of the fixed part is used).
+  struct Desc {
+    uint32_t flags;
+    int16_t exponent;
+    uint16_t size;
+    uint32_t offset;
+    uint32_t bucket_size;
+  };
+  static_assert(sizeof(Desc) == 16);
+  const size_t desc_size = sizeof(Desc) + h.name_size;
+  std::vector<uint8_t> descs(desc_size * h.num_desc);
+  if (pread(fd, descs.data(), descs.size(), h.desc_offset) != static_cast<ssize_t>(descs.size())) return out;
+  for (uint32_t i = 0; i < h.num_desc; ++i) {
+    Desc d;
+    std::memcpy(&d, descs.data() + i * desc_size, sizeof(d));
+    if (d.size != 1) continue;  // histograms
+    uint64_t value = 0;
+    if (pread(fd, &value, sizeof(value), h.data_offset + d.offset) != sizeof(value)) continue;
+    const char* name = reinterpret_cast<const char*>(descs.data() + i * desc_size + sizeof(Desc));
+    out[std::string(name, strnlen(name, h.name_size))] = value;
+  }
+  return out;
+}
+
 }  // namespace burrow::kvm

@@ -4,6 +4,8 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "result.h"
@@ -65,6 +67,9 @@ class Vcpu {
   uint64_t tsc_khz() const;
   // One KVM_RUN; returns -errno of the ioctl (EINTR is normal: a signal arrived).
   int run();
+  // KVM's own counters for this vCPU (KVM_GET_STATS_FD: exits, pf_fixed,
+  // insn_emulation, ...), by name; empty where the kernel has none.
+  std::map<std::string, uint64_t> kvm_counters() const;
   kvm_run* run_state() const { return run_; }
   uint32_t index() const { return index_; }
 
