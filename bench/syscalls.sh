@@ -44,14 +44,16 @@ for _ in $(seq "$RUNS"); do
   "$burrow" run --fast -- "$out/syscall_paths" "$ITERS" >>"$out/sp_fast.txt"
 done
 
-# end_to_end NAME COMMAND...: the median wall time (µs) natively, trapped, rewritten.
+# end_to_end NAME COMMAND...: the median wall time (µs) natively, trapped, rewritten,
+# the three interleaved in a shuffled order each round (bench/timeit's :::).
 declare -A e2e
 end_to_end() {
   local name=$1; shift
   echo "syscalls.sh: $name, $N runs each way" >&2
-  e2e[$name.native]=$(cd "$work" && "$out/timeit" "$N" "$@" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
-  e2e[$name.trapped]=$(cd "$work" && "$out/timeit" "$N" "$burrow" run --no-rewrite -- "$@" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
-  e2e[$name.fast]=$(cd "$work" && "$out/timeit" "$N" "$burrow" run --fast -- "$@" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
+  local medians
+  medians=$(cd "$work" && "$out/timeit" "$N" "$@" ::: "$burrow" run --no-rewrite -- "$@" ::: "$burrow" run --fast -- "$@" |
+    sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
+  { read -r e2e[$name.native]; read -r e2e[$name.trapped]; read -r e2e[$name.fast]; } <<<"$medians"
 }
 end_to_end python /usr/bin/python3 -c pass
 end_to_end dd /usr/bin/dd if=/dev/zero of=/dev/null bs=1 count=100000 status=none
@@ -69,7 +71,7 @@ row() {  # label native trapped fast unit-format
 }
 sp() { field "$1_ns" "$out/sp_$2.txt" | median; }
 {
-  echo "Burrow $rev on $cpu ($(nproc) CPUs), KVM: $kvm_kind, $(date -u +%F). Medians of $RUNS runs (calls) and $N runs (programs)."
+  echo "Burrow $rev on $cpu ($(nproc) CPUs), KVM: $kvm_kind, $(date -u +%F). Medians of $RUNS runs (calls) and $N runs (programs: native, trapped and rewritten interleaved)."
   echo
   echo "| Measure | Native | Burrow trapped | Burrow rewritten | Trapped / native | Rewritten / native |"
   echo "|---|---:|---:|---:|---:|---:|"
