@@ -143,6 +143,9 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
     uint64_t file = r.handle == abi::kNoHandle ? 0 : image_file(r.handle);
     VERIFY(mm::vma_insert(r.start, r.end, r.prot, kind, file, r.file_offset));
   }
+  // The images are mapped whole: their profiled pages now, not at their first faults.
+  for (fs::File* f : image_files)
+    if (f) mm::prefetch_file(reinterpret_cast<uint64_t>(f));
   brk_init(boot->brk_start);
   fs::fdtable_init(*boot);
   signals_init(*boot);

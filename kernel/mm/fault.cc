@@ -191,21 +191,27 @@ void prefetch_area(const Vma& v, const uint8_t* bits, uint64_t bytes, FileFillBa
   }
 }
 
-// At the first fault in the file of area `faulting`: prefetch_area for all its
-// areas, read in one exit.
-void prefetch_profiled(const Vma& faulting) {
+// Shared mappings are written back page by page: nothing goes there untouched.
+bool prefetchable(const Vma& v, uint64_t file) {
+  return v.file == file && (v.prot & kProtMask) && !(v.flags & kVmaShared);
+}
+
+}  // namespace
+
+void prefetch_file(uint64_t file) {
+  bool mapped = false;
+  for (uint32_t i = 0; i < g_vmas.size() && !mapped; ++i) mapped = prefetchable(g_vmas[i], file);
+  if (!mapped) return;
   uint64_t bytes = 0;
   bool first = false;
-  uint64_t file = faulting.file;
   const uint8_t* bits = file_page_profile(file, &bytes, &first);
   if (!first || !bits) return;
   FileFillBatch fill(file);
-  for (uint32_t i = 0; i < g_vmas.size(); ++i) {
-    const Vma& v = g_vmas[i];
-    // Shared mappings are written back page by page: nothing goes there untouched.
-    if (v.file == file && (v.prot & kProtMask) && !(v.flags & kVmaShared)) prefetch_area(v, bits, bytes, fill);
-  }
+  for (uint32_t i = 0; i < g_vmas.size(); ++i)
+    if (prefetchable(g_vmas[i], file)) prefetch_area(g_vmas[i], bits, bytes, fill);
 }
+
+namespace {
 
 // Gives the page a frame (the area allows the access); false when out of memory.
 bool fault_in(uint64_t page, const Vma& v) {
@@ -221,7 +227,7 @@ bool fault_in(uint64_t page, const Vma& v) {
   uint64_t block = page & ~(kLargePageSize - 1);
   if (large_allowed(v, block) && map_large(block, v.prot)) return true;
   if (v.file) {
-    prefetch_profiled(v);
+    prefetch_file(v.file);
     if (leaf_for(page).frame()) return true;
   }
   uint64_t lo, hi;

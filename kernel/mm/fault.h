@@ -40,6 +40,11 @@ bool write_to_file(uint64_t file, const void* fills, uint32_t count);
 // (msync, munmap, exit). Every page with a frame is written: the monitor sets the
 // dirty bit up front, so it cannot tell which ones changed.
 void write_back(uint64_t start, uint64_t end);
+// Fills, once per file, the pages its page profile names in every private area that
+// maps it (one exit): at the first fault in the file, or at boot for the program's
+// images (mapped whole then). Does nothing for a file no area maps yet. (ld.so's
+// libraries fault before it closes them: a hook at close would not help.)
+void prefetch_file(uint64_t file);
 // Adds the pages of file mappings the program touched, beyond their files' profiles,
 // to the profiles (abi Hypercall::kAddPageProfiles): at exit and execve.
 void record_page_profiles();
