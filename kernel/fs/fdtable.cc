@@ -27,6 +27,7 @@ void stdio_traits(const abi::BootInfo& boot, File* f) {
   if (f->handle >= 3) return;
   f->not_tty = boot.stdio_traits[f->handle] & abi::kStdioNotTty;
   f->pipe_like = boot.stdio_traits[f->handle] & abi::kStdioPipe;
+  f->null_sink = boot.stdio_traits[f->handle] & abi::kStdioNull;
 }
 }  // namespace
 

@@ -71,6 +71,7 @@ struct File {
   // kHost: the monitor's standard streams, from BootInfo::stdio_traits.
   bool not_tty = false;
   bool pipe_like = false;
+  bool null_sink = false;  // the host's /dev/null
   bool private_description = false;
   bool pos_local = false;
   uint64_t pos = 0;

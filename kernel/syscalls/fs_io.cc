@@ -47,6 +47,7 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
   if (!readable(f)) return -EBADF;
   if (f->is_dir) return -EISDIR;
   if (n == 0) return 0;
+  if (f->kind == FileKind::kHost && f->null_sink) return 0;  // Linux's read_null: never touches buf
   if (n > kMaxChunk) n = kMaxChunk;
   if (!UserPtr<char>(buf).prepare(n, true)) return -EFAULT;
   // SAFETY: prepare() checked and mapped [buf, buf+n) for writing.
@@ -106,6 +107,7 @@ int64_t write_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
   if (!writable(f)) return -EBADF;
   if (n == 0) return 0;
   if (n > kMaxRw) n = kMaxRw;
+  if (f->kind == FileKind::kHost && f->null_sink) return static_cast<int64_t>(n);  // write_null: never reads buf
   if (!UserPtr<const char>(buf).prepare(n, false)) return -EFAULT;
   int64_t r;
   switch (f->kind) {
@@ -223,9 +225,11 @@ int64_t sys_pwritev2(int fd, UserPtr<const IoVec> iov, int iovcnt, int64_t offse
 int64_t sys_lseek(int fd, int64_t offset, int whence) {
   File* f = fs::fd_get(fd);
   if (!f) return -EBADF;
+  if (static_cast<unsigned>(whence) > 4) return -EINVAL;  // SEEK_MAX, before the file has a say
   switch (f->kind) {
     case FileKind::kHost: {
       if (f->pipe_like) return -ESPIPE;
+      if (f->null_sink) return 0;  // null_lseek
       // A regular file's position is only a number: on a description no other
       // process shares, SEEK_SET and SEEK_CUR move it in the guest (a pipe or
       // terminal says ESPIPE, an O_PATH descriptor EBADF: those go to the host).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The guest answers terminal ioctls and seeks on the standard streams itself when
-# they are not terminals, or are pipes (BootInfo::stdio_traits): a program must see
+# The guest answers terminal ioctls, seeks, and reads and writes of /dev/null on the
+# standard streams itself when it knows the answer (BootInfo::stdio_traits): a program must see
 # exactly what it sees natively with its streams on pipes, on files, on /dev/null and
 # on a terminal (a pseudo-terminal made by script(1)).
 #   Usage: stdio_traits.sh     Env: BURROW (build/burrow)
@@ -28,6 +28,15 @@ for fd in (0, 1, 2):
     except OSError as e:
         out.append(f"winsz={errno.errorcode[e.errno]}")
     os.write(2, (" ".join(out) + "\n").encode())
+def attempt(what, f):
+    try:
+        return f"{what}={f()}"
+    except OSError as e:
+        return f"{what}={errno.errorcode[e.errno]}"
+os.write(2, (" ".join([attempt("write1", lambda: os.write(1, b"abc")),
+                       attempt("read0", lambda: len(os.read(0, 5))),
+                       attempt("pread0", lambda: len(os.pread(0, 5, 0))),
+                       attempt("seek0_bad_whence", lambda: os.lseek(0, 0, 99))]) + "\n").encode())
 PY
 py=(/usr/bin/python3 "$work/probe.py")
 compare() {  # compare NAME: runs $work/cmd natively and in Burrow (RUN is the prefix)
@@ -44,6 +53,7 @@ compare() {  # compare NAME: runs $work/cmd natively and in Burrow (RUN is the p
 echo "echo in | \$RUN ${py[*]} 2>&1 | cat" >"$work/cmd"; compare pipes
 echo "\$RUN ${py[*]} </dev/null >out.txt 2>&1; cat out.txt" >"$work/cmd"; compare files
 echo "\$RUN ${py[*]} <probe.py 2>&1 | cat" >"$work/cmd"; compare "file stdin"
+echo "\$RUN ${py[*]} </dev/null >/dev/null 2>err.txt; cat err.txt" >"$work/cmd"; compare "/dev/null in and out"
 if command -v script >/dev/null; then
   echo "script -qec \"\$RUN ${py[*]}\" /dev/null </dev/null | tr -d '\\r'" >"$work/cmd"; compare terminal
 fi

@@ -8,6 +8,7 @@
 #include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -733,8 +734,10 @@ Result<int> run(const RunOptions& options) {
       struct stat st;
       bool open = ::fstat(fd, &st) == 0;
       bool tty = open && ::isatty(fd);
+      bool null = open && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
       boot.stdio_traits[fd] = static_cast<uint8_t>((open && !tty ? abi::kStdioNotTty : 0) |
-                                                   (open && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) ? abi::kStdioPipe : 0));
+                                                   (open && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) ? abi::kStdioPipe : 0) |
+                                                   (null ? abi::kStdioNull : 0));
     }
     gid_t groups[abi::kMaxGroups];
     int ngroups = ::getgroups(abi::kMaxGroups, groups);

@@ -68,6 +68,7 @@ inline constexpr uint32_t kMaxGroups = 64;
 
 inline constexpr uint8_t kStdioNotTty = 1;
 inline constexpr uint8_t kStdioPipe = 2;
+inline constexpr uint8_t kStdioNull = 4;
 
 // One CPUID leaf as KVM keeps it (struct kvm_cpuid_entry2 without its padding).
 struct CpuidEntry {
@@ -178,7 +179,9 @@ struct BootInfo {
   uint32_t exe_profile_bytes, interp_profile_bytes;
   // What never changes about the monitor's standard input, output and error (handles
   // 0-2), so the guest answers for them without an exit: kStdioNotTty (terminal
-  // ioctls say ENOTTY), kStdioPipe (a pipe or socket: seeking says ESPIPE).
+  // ioctls say ENOTTY), kStdioPipe (a pipe or socket: seeking says ESPIPE),
+  // kStdioNull (the null device: reads end at once, writes take everything, seeks
+  // land at 0, as Linux's /dev/null does without looking at the buffer).
   uint8_t stdio_traits[3];
   uint8_t stdio_reserved[5];
   uint8_t exe_profile[kMaxPageProfileBytes];
