@@ -20,8 +20,6 @@
 #include "clock.h"
 #include "fs/fdtable.h"
 #include "fs/path.h"
-#include "lib/heap.h"
-#include "lib/string.h"
 
 namespace burrow::kernel {
 namespace {
@@ -120,14 +118,8 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
         image_files[i]->is_regular = true;  // the monitor loaded an ELF file from it
         // Its page profile came with the boot information.
         bool exe = handle == boot->exe_handle;
-        uint32_t bytes = exe ? boot->exe_profile_bytes : boot->interp_profile_bytes;
-        const uint8_t* bits = exe ? boot->exe_profile : boot->interp_profile;
-        image_files[i]->profile_fetched = true;
-        if (bytes && bytes <= abi::kMaxPageProfileBytes &&
-            (image_files[i]->profile = static_cast<uint8_t*>(kmalloc(bytes)))) {
-          memcpy(image_files[i]->profile, bits, bytes);
-          image_files[i]->profile_bytes = bytes;
-        }
+        fs::file_set_profile(image_files[i], exe ? boot->exe_profile : boot->interp_profile,
+                             exe ? boot->exe_profile_bytes : boot->interp_profile_bytes);
         return reinterpret_cast<uint64_t>(image_files[i]);
       }
     }

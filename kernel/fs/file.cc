@@ -69,6 +69,13 @@ void close_handle(uint64_t handle) {
 void* open_ahead_buffer() { return g_open_ahead; }
 uint64_t open_ahead_capacity() { return abi::kOpenAheadMax; }
 
+void file_set_profile(File* f, const uint8_t* bits, uint64_t bytes) {
+  f->profile_fetched = true;
+  if (!bytes || bytes > abi::kMaxPageProfileBytes || !(f->profile = static_cast<uint8_t*>(kmalloc(bytes)))) return;
+  memcpy(f->profile, bits, bytes);
+  f->profile_bytes = static_cast<uint32_t>(bytes);
+}
+
 void note_open(File* f, const Stat* st, bool ahead) {
   if (ahead) {
     // An ELF file's page profile, for the first fault in a mapping of it.
@@ -76,13 +83,9 @@ void note_open(File* f, const Stat* st, bool ahead) {
     memcpy(&header, g_open_ahead, sizeof(header));
     if ((header.flags & abi::kAheadProfile) && header.length <= abi::kOpenAheadMax &&
         header.profile_bytes <= abi::kMaxPageProfileBytes) {
-      f->profile_fetched = true;
+      file_set_profile(f, g_open_ahead + sizeof(header) + header.length, header.profile_bytes);
       // A file read whole at the open: one fault maps all of it, no profile needed.
       f->profile_unwanted = (header.flags & abi::kAheadEnd) && !header.profile_bytes;
-      if (header.profile_bytes && (f->profile = static_cast<uint8_t*>(kmalloc(header.profile_bytes)))) {
-        memcpy(f->profile, g_open_ahead + sizeof(header) + header.length, header.profile_bytes);
-        f->profile_bytes = static_cast<uint32_t>(header.profile_bytes);
-      }
     }
   }
   g_open_file = f;
@@ -203,13 +206,9 @@ const uint8_t* file_page_profile(uint64_t file, uint64_t* bytes, bool* first) {
   *first = !f->profile_used;
   f->profile_used = true;
   if (!f->profile_fetched && f->kind == fs::FileKind::kHost && f->is_regular) {
-    f->profile_fetched = true;
     alignas(8) static constinit uint8_t buf[abi::kMaxPageProfileBytes] = {};
     int64_t n = hypercall(abi::Hypercall::kPageProfile, f->handle, reinterpret_cast<uint64_t>(buf), sizeof(buf));
-    if (n > 0 && n <= static_cast<int64_t>(sizeof(buf)) && (f->profile = static_cast<uint8_t*>(kmalloc(n)))) {
-      memcpy(f->profile, buf, n);
-      f->profile_bytes = static_cast<uint32_t>(n);
-    }
+    fs::file_set_profile(f, buf, n > 0 ? static_cast<uint64_t>(n) : 0);
   }
   *bytes = f->profile_bytes;
   return f->profile;

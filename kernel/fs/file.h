@@ -78,6 +78,9 @@ struct File {
   uint64_t ahead_used = 0;
 };
 
+// `f`'s page profile is known: `bytes` of `bits` (kept in a copy; none when 0, longer
+// than a profile can be, or the heap is out).
+void file_set_profile(File* f, const uint8_t* bits, uint64_t bytes);
 // Frees an epoll instance's interest list (syscalls/poll.cc).
 void epoll_release(EpollSet* set);
 

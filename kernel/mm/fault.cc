@@ -142,7 +142,7 @@ bool map_file_pages(const Vma& v, uint64_t lo, uint64_t hi, uint64_t required, b
 }
 
 // Page profiles (vmm/fs/page_profiles.h). The first fault in a file fills every page
-// that earlier runs touched in all the areas mapping it, one exit per area, instead
+// that earlier runs touched in all the areas mapping it, in one exit, instead
 // of faulting through windows of pages the program mostly never reads. The pages a
 // window maps beyond that get no Accessed bit: the CPU (under shadow paging, KVM) sets
 // it when the program touches one, and at exit those join the profile. KVM prefetches
