@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "burrow/abi/boot_info.h"
 #include "burrow/abi/hypercall.h"
 
 namespace burrow::kernel {
@@ -10,6 +11,8 @@ namespace burrow::kernel {
 int64_t hypercall(abi::Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
                   uint64_t a4 = 0, uint64_t a5 = 0, uint64_t a6 = 0, uint64_t a7 = 0);
 
+// Takes the polled hypercalls' parameters from the boot information (none before).
+void hypercall_init(const abi::BootInfo& boot);
 // A broken kernel invariant: the monitor prints the message and stops the VM.
 [[noreturn]] void panic(const char* message);
 // Counts hypercalls: nothing reached the host between two equal readings.

@@ -97,6 +97,7 @@ extern "C" [[noreturn]] void kernel_main(const abi::BootInfo* boot, uint64_t cpu
       reinterpret_cast<uint64_t>(&personality_exception_entry), abi::kUserCs, 0x202,
       reinterpret_cast<uint64_t>(cpu) + abi::kKernelStackTop, abi::kUserSs};
   VERIFY(boot->magic == abi::kBootInfoMagic && boot->version == abi::kAbiVersion);
+  hypercall_init(*boot);
 
   mm::frames_init(boot->first_free_phys, boot->memory_size);
   mm::paging_init(boot->cr3);

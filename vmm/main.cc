@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <optional>
+#include <map>
 #include <string>
 
 #include <fmt/format.h>
@@ -79,6 +80,13 @@ int main(int argc, char** argv) {
                 "Leave syscall instructions alone: every system call traps (by default they are "
                 "rewritten into direct calls at load time)");
   run->add_flag("--fast", options.rewrite, "Rewrite syscall instructions into direct calls (the default)");
+  std::map<std::string, burrow::PollMode> poll_modes{
+      {"auto", burrow::PollMode::kAuto}, {"on", burrow::PollMode::kOn}, {"off", burrow::PollMode::kOff}};
+  run->add_option("--poll", options.poll,
+                  "Serve file hypercalls from a second host thread that watches the guest, without VM exits: "
+                  "auto (where exits are dear and a second CPU is free: PVM), on, off")
+      ->transform(CLI::CheckedTransformer(poll_modes, CLI::ignore_case))
+      ->default_str("auto");
   std::vector<std::string> command;
   run->add_option("command", command, "PROGRAM and its arguments");
   // Options after PROGRAM belong to it (as with docker run); `--` also ends ours.

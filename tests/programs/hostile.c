@@ -30,6 +30,7 @@
 
 // ABI: burrow/abi/layout.h, percpu.h, hypercall.h and boot_info.h.
 #define PER_CPU_REQUEST 0xFFFFFFFFFE000100ull  // vCPU 0's PerCpu::hypercall
+#define PER_CPU_DOORBELL 0xFFFFFFFFFE000068ull // and its PerCpu::poll_doorbell
 #define MMIO_KICK 0xFFFFFFFFFD000000ull         // kMmioVirt
 #define SYS_TABLES 0xFFFFFFFFFC000000ull        // kSysTablesVirt: GDT, supervisor-only
 #define DIRECT_MAP 0xFFFF888000000000ull        // kDirectMapBase
@@ -59,7 +60,11 @@ static int64_t forge6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64
   r->args[5] = a5;
   for (int i = 6; i < 8; ++i) r->args[i] = 0;
   r->result = 0x5eed;  // what is left if the monitor does not answer
-  *(volatile uint64_t*)MMIO_KICK = nr;
+  // Numbered after the personality's last request, as it numbers them (doorbell).
+  volatile uint64_t* bell = (volatile uint64_t*)PER_CPU_DOORBELL;
+  uint64_t seq = *bell + 1;
+  *bell = seq;
+  *(volatile uint64_t*)MMIO_KICK = seq;
   return r->result;
 }
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstddef>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -59,7 +61,74 @@ int64_t Handler::close(uint64_t handle) {
   return result;
 }
 
-Outcome Handler::handle(uint64_t per_cpu_phys) {
+void poll_hypercalls(uint64_t out[2]) {
+  // Not kRead/kWrite (a pipe or terminal may block), kSleep, kPoll, kFileOp (locks
+  // wait), nor anything that ends or replaces the program or reports on it.
+  constexpr Hypercall kPollable[] = {
+      Hypercall::kRandom,       Hypercall::kStat,          Hypercall::kFstat,       Hypercall::kGetFileFlags,
+      Hypercall::kOpen,         Hypercall::kClose,         Hypercall::kPread,       Hypercall::kPwrite,
+      Hypercall::kSeek,         Hypercall::kGetdents,      Hypercall::kPathOp,      Hypercall::kFillFromFile,
+      Hypercall::kWriteToFile,  Hypercall::kRewrite,       Hypercall::kPageProfile, Hypercall::kAddPageProfiles,
+      Hypercall::kReleaseMemory, Hypercall::kAdviseLarge};
+  out[0] = out[1] = 0;
+  for (Hypercall h : kPollable) {
+    auto n = static_cast<uint64_t>(h);
+    out[n / 64] |= uint64_t{1} << (n % 64);
+  }
+}
+
+uint64_t* Handler::per_cpu_word(uint64_t per_cpu_phys, size_t offset) const {
+  uint8_t* p = mem_.at(per_cpu_phys + offset, sizeof(uint64_t));
+  if (!p || reinterpret_cast<uintptr_t>(p) % alignof(uint64_t)) return nullptr;
+  return reinterpret_cast<uint64_t*>(p);
+}
+
+void Handler::served(uint64_t per_cpu_phys, uint64_t seq) {
+  served_ = seq;
+  if (uint64_t* done = per_cpu_word(per_cpu_phys, offsetof(abi::PerCpu, poll_done)))
+    std::atomic_ref<uint64_t>(*done).store(seq, std::memory_order_release);
+}
+
+Outcome Handler::handle(uint64_t per_cpu_phys, uint64_t kick) {
+  // A request serve() cannot find is its to report, whatever the kick says.
+  const bool found = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest));
+  if (found && kick == served_) {
+    ++stats_.kicks_after_poll;  // the poller served it while the guest waited
+    return {};
+  }
+  Outcome out = serve(per_cpu_phys);
+  served(per_cpu_phys, kick);
+  uint64_t pollable[2];
+  poll_hypercalls(pollable);
+  out.pollable = stats_.last_hypercall < 128 && (pollable[stats_.last_hypercall / 64] >> (stats_.last_hypercall % 64)) & 1;
+  return out;
+}
+
+bool Handler::handle_polled(uint64_t per_cpu_phys) {
+  uint64_t* bell = per_cpu_word(per_cpu_phys, offsetof(abi::PerCpu, poll_doorbell));
+  if (!bell) return false;
+  uint64_t seq = std::atomic_ref<uint64_t>(*bell).load(std::memory_order_acquire);
+  if (seq == served_ || seq == skipped_) return false;
+  // One copy of the request, checked and served: the vCPU runs on meanwhile, and the
+  // guest may rewrite the request at any time (whatever it holds later is its own).
+  uint8_t* p = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest));
+  if (!p) return false;
+  abi::HypercallRequest r;
+  std::memcpy(&r, p, sizeof(r));
+  uint64_t pollable[2];
+  poll_hypercalls(pollable);
+  if (r.nr >= 128 || !((pollable[r.nr / 64] >> (r.nr % 64)) & 1)) {
+    skipped_ = seq;  // the guest kicks for it
+    return false;
+  }
+  // Pollable calls never stop or reload the VM: there is no outcome to act on.
+  (void)serve(per_cpu_phys, &r);
+  served(per_cpu_phys, seq);
+  ++stats_.polled;
+  return true;
+}
+
+Outcome Handler::serve(uint64_t per_cpu_phys, const abi::HypercallRequest* taken) {
   // SAFETY: per_cpu_phys comes from BootInfo, which the guest can rewrite through the
   // direct map, so the request may be anywhere, even outside guest memory or
   // misaligned: check it and copy it with memcpy. Its content is guest-controlled
@@ -71,7 +140,10 @@ Outcome Handler::handle(uint64_t per_cpu_phys) {
     return {static_cast<int>(ExitCode::kMonitorFailed)};
   }
   abi::HypercallRequest r;
-  std::memcpy(&r, req, sizeof(r));
+  if (taken)
+    r = *taken;
+  else
+    std::memcpy(&r, req, sizeof(r));
   const uint64_t* a = r.args;
   // Closes the guest made since its last exit come first, in order.
   if (r.close_count) {

@@ -35,6 +35,8 @@ struct Stats {
   int64_t hypercall_ns[64] = {};  // the same, by kind
   uint64_t last_hypercall = 0;    // the kind of the one just served
   uint64_t deferred_closes = 0;   // closes the guest sent along with other exits
+  uint64_t polled = 0;            // hypercalls the poller served (no VM exit)
+  uint64_t kicks_after_poll = 0;  // kicks that found their request served by the poller
   // What the guest reported at exit (kStat), by abi::StatId; only shown, never trusted.
   uint64_t guest[8] = {};
 };
@@ -54,6 +56,7 @@ class GuestMemoryReader : public trace::GuestReader {
 struct Outcome {
   std::optional<int> exit_status;  // set: the VM is done, `burrow run` exits with it
   bool exec = false;               // the program called execve: load Handler's exec plan
+  bool pollable = false;           // the request was one the poller serves
 };
 
 // An execve, read out of guest memory and checked.
@@ -81,13 +84,26 @@ class Handler {
           Stats& stats)
       : mem_(mem), cr3_(cr3), options_(options), files_(files), stats_(stats) {}
 
-  // Serves the request of the vCPU whose PerCpu block is at `per_cpu_phys`.
-  Outcome handle(uint64_t per_cpu_phys);
+  // Serves the request of the vCPU whose PerCpu block is at `per_cpu_phys`, which
+  // kicked with a VM exit writing `kick` (its doorbell number): unless the poller
+  // served that one already.
+  Outcome handle(uint64_t per_cpu_phys, uint64_t kick);
+  // The poller's turn: serves the request waiting at the doorbell if it is one the
+  // poller may serve (poll_hypercalls()); true when it did.
+  bool handle_polled(uint64_t per_cpu_phys);
+  // A new program image: its request numbers start again from 0.
+  void reset_doorbell() { served_ = skipped_ = 0; }
   void set_exec_hook(ExecHook hook) { exec_hook_ = std::move(hook); }
   void set_cr3(uint64_t cr3) { cr3_ = cr3; }
   void set_rewriter(RewriteService* rewriter) { rewriter_ = rewriter; }
 
  private:
+  // `taken`: the request as the caller copied it already (null: copy it here).
+  Outcome serve(uint64_t per_cpu_phys, const abi::HypercallRequest* taken = nullptr);
+  // A word of the PerCpu block at per_cpu_phys (aligned), or null outside guest memory.
+  uint64_t* per_cpu_word(uint64_t per_cpu_phys, size_t offset) const;
+  // Marks doorbell `seq` served and tells the guest (after its result is written).
+  void served(uint64_t per_cpu_phys, uint64_t seq);
   int64_t random(uint64_t buf, uint64_t len);
   std::string guest_string(uint64_t va, uint64_t len, uint64_t max);
   Outcome fatal_signal(const uint64_t* args);
@@ -105,6 +121,12 @@ class Handler {
   ExecHook exec_hook_;
   RewriteService* rewriter_ = nullptr;
   std::vector<abi::FileFill> filled_;  // kFillFromFile's runs, for the rewriter
+  uint64_t served_ = 0;   // the doorbell of the last request served
+  uint64_t skipped_ = 0;  // a doorbell the poller left for the kick (not pollable)
 };
+
+// Hypercalls the poller may serve, by bit (BootInfo::poll_hypercalls): those that
+// never block for long and never stop or reload the VM.
+void poll_hypercalls(uint64_t out[2]);
 
 }  // namespace burrow::hypercalls

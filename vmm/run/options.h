@@ -8,6 +8,9 @@
 
 namespace burrow {
 
+// Polled hypercalls (abi/hypercall.h): kAuto where they pay (PVM, a second host CPU).
+enum class PollMode { kAuto, kOn, kOff };
+
 struct RunOptions {
   uint64_t memory = 256ull << 20;
   uint32_t cpus = 1;
@@ -16,6 +19,7 @@ struct RunOptions {
   bool strace = false;
   bool stats = false;
   bool rewrite = true;  // rewrite syscall sites (issue 6); --no-rewrite: every call traps
+  PollMode poll = PollMode::kAuto;  // --poll
   std::optional<std::string> root;     // --root: the guest's whole /
   std::vector<std::string> volumes;    // -v HOST:GUEST[:ro]
   std::optional<std::string> workdir;  // -w: the initial working directory

@@ -174,6 +174,12 @@ struct BootInfo {
   uint32_t cpuid_reserved;
   CpuidEntry cpuid[kMaxCpuidEntries];
 
+  // Polled hypercalls (see abi/hypercall.h): the numbers the monitor's poller serves
+  // (bit nr of the 128; none: no poller), and how long the guest waits for the poller
+  // before it kicks with a VM exit after all.
+  uint64_t poll_hypercalls[2];
+  uint64_t poll_spin_ns;
+
   // The page profiles (Hypercall::kPageProfile) of the program's and the
   // interpreter's files, looked up by the monitor as it loaded them.
   uint32_t exe_profile_bytes, interp_profile_bytes;

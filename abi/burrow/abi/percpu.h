@@ -30,7 +30,12 @@ struct PerCpu {
   uint64_t last_nr;         // 0x50: the number of the latest system call (rewritten sites' path)
   uint64_t cpuid_resume;    // 0x58: kFastCpuidEntry's way back to the program
   uint64_t cpuid_rsp;       // 0x60: and the program's stack pointer
-  uint64_t reserved[19];
+  // Polled hypercalls (Hypercall::kPoll*: see hypercall.h): the guest numbers each
+  // request it makes; the monitor says which it served and whether its poller spins.
+  uint64_t poll_doorbell;   // 0x68: guest: the number of the request it just made
+  uint64_t poll_done;       // 0x70: monitor: the number of the last request served
+  uint64_t poll_awake;      // 0x78: monitor: nonzero while its poller watches the doorbell
+  uint64_t reserved[16];
   uint8_t hypercall[256];   // 0x100: this CPU's HypercallRequest
 };
 static_assert(offsetof(PerCpu, user_rsp) == 0x00);
@@ -44,6 +49,9 @@ static_assert(offsetof(PerCpu, host_signal_entry) == 0x48);
 static_assert(offsetof(PerCpu, last_nr) == 0x50);
 static_assert(offsetof(PerCpu, cpuid_resume) == 0x58);
 static_assert(offsetof(PerCpu, cpuid_rsp) == 0x60);
+static_assert(offsetof(PerCpu, poll_doorbell) == 0x68);
+static_assert(offsetof(PerCpu, poll_done) == 0x70);
+static_assert(offsetof(PerCpu, poll_awake) == 0x78);
 static_assert(offsetof(PerCpu, hypercall) == 0x100);
 static_assert(sizeof(PerCpu) == 0x200);
 

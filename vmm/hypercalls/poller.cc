@@ -1,0 +1,115 @@
+// The poller (poller.h). The hand-over with the guest is abi/hypercall.h's: the
+// guest rings the doorbell, then reads poll_awake; the poller clears poll_awake, then
+// reads the doorbell; a full fence on each side makes at least one of them see the
+// other, so a request is either served here or kicked.
+#include "hypercalls/poller.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
+
+#include <cstddef>
+
+#include "burrow/abi/percpu.h"
+
+namespace burrow::hypercalls {
+namespace {
+
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+Poller::Poller(Handler& handler, const memory::GuestMemory& mem, std::mutex& lock, Stats& stats, int64_t idle_ns,
+               bool timing)
+    : handler_(handler), mem_(mem), lock_(lock), stats_(stats), idle_ns_(idle_ns), timing_(timing) {}
+
+Poller::~Poller() {
+  if (!thread_.joinable()) return;
+  stop_.store(true);
+  wakes_.fetch_add(1);
+  wakes_.notify_one();
+  thread_.join();
+}
+
+bool Poller::worthwhile(bool pvm) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return false;
+  return pvm && CPU_COUNT(&set) >= 2;
+}
+
+void Poller::start() {
+  // Signals sent to burrow must interrupt the vCPU's KVM_RUN: the poller takes none.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+void Poller::wake() {
+  wakes_.fetch_add(1, std::memory_order_release);
+  wakes_.notify_one();
+}
+
+const uint64_t* Poller::doorbell(uint64_t per_cpu_phys) const {
+  const uint8_t* p = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, poll_doorbell), sizeof(uint64_t));
+  return p && reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) == 0 ? reinterpret_cast<const uint64_t*>(p)
+                                                                        : nullptr;
+}
+
+void Poller::set_awake(uint64_t per_cpu_phys, uint64_t value) {
+  uint8_t* p = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, poll_awake), sizeof(uint64_t));
+  if (!p || reinterpret_cast<uintptr_t>(p) % alignof(uint64_t)) return;
+  std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(p)).store(value, std::memory_order_seq_cst);
+}
+
+void Poller::run() {
+  uint64_t seen = 0;  // the doorbell value last looked at
+  for (;;) {
+    const uint32_t woken = wakes_.load(std::memory_order_acquire);
+    uint64_t pc = per_cpu_phys_.load(std::memory_order_acquire);
+    set_awake(pc, 1);
+    int64_t idle_since = now_ns();
+    for (;;) {
+      if (stop_.load(std::memory_order_relaxed)) {
+        set_awake(pc, 0);
+        return;
+      }
+      pc = per_cpu_phys_.load(std::memory_order_acquire);
+      const uint64_t* bell = doorbell(pc);
+      uint64_t seq = bell ? std::atomic_ref<const uint64_t>(*bell).load(std::memory_order_acquire) : seen;
+      if (seq != seen) {
+        seen = seq;
+        std::lock_guard<std::mutex> held(lock_);
+        int64_t t0 = timing_ ? now_ns() : 0;
+        if (handler_.handle_polled(pc) && timing_) {
+          int64_t spent = now_ns() - t0;
+          stats_.in_handler_ns += spent;
+          if (stats_.last_hypercall < std::size(stats_.hypercall_ns)) stats_.hypercall_ns[stats_.last_hypercall] += spent;
+        }
+        idle_since = now_ns();
+        continue;
+      }
+      if (now_ns() - idle_since < idle_ns_) {
+        __builtin_ia32_pause();
+        continue;
+      }
+      // Going to sleep: poll_awake off, then one more look at the doorbell.
+      set_awake(pc, 0);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (bell && std::atomic_ref<const uint64_t>(*bell).load(std::memory_order_acquire) != seen) {
+        set_awake(pc, 1);
+        continue;
+      }
+      break;
+    }
+    wakes_.wait(woken, std::memory_order_acquire);
+  }
+}
+
+}  // namespace burrow::hypercalls
