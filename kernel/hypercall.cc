@@ -15,8 +15,8 @@ namespace {
 // BootInfo's poll_hypercalls and poll_spin_ns (in TSC ticks); none until hypercall_init.
 constinit uint64_t g_pollable[2] = {0, 0};
 constinit uint64_t g_poll_spin_tsc = 0;
-// After the poller let a request wait out the whole spin (its host CPU is busy with
-// something else), the next few kick at once.
+// After the poller left a request untaken for the whole spin (its host CPU is busy
+// with something else), the next few kick at once.
 constinit uint32_t g_poll_backoff = 0;
 constexpr uint32_t kPollBackoff = 16;
 
@@ -43,11 +43,14 @@ bool wait_for_poller(abi::PerCpu* cpu, uint64_t seq) {
   // sides sees the other).
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   if (!load(&cpu->poll_awake)) return false;
+  // Once the poller has taken the request, it is its to finish (a kick would only
+  // wait for it in the monitor).
   const uint64_t start = rdtsc();
-  do {
+  for (;;) {
     if (load(&cpu->poll_done) == seq) return true;
+    if (load(&cpu->poll_taken) != seq && rdtsc() - start >= g_poll_spin_tsc) break;
     __builtin_ia32_pause();
-  } while (rdtsc() - start < g_poll_spin_tsc);
+  }
   g_poll_backoff = kPollBackoff;
   return load(&cpu->poll_done) == seq;
 }

@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +35,7 @@
 #include "fs/page_profiles.h"
 #include "fs/sandbox.h"
 #include "hypercalls/hypercalls.h"
+#include "hypercalls/poller.h"
 #include "memory/guest_memory.h"
 
 namespace burrow::hypercalls {
@@ -187,6 +192,32 @@ class HypercallTest : public ::testing::Test {
   abi::HypercallRequest& request(uint64_t per_cpu_phys = kPerCpuPhys) {
     return *reinterpret_cast<abi::HypercallRequest*>(
         mem_->at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest)));
+  }
+
+  uint64_t& per_cpu(size_t offset) {
+    return *reinterpret_cast<uint64_t*>(mem_->at(kPerCpuPhys + offset, sizeof(uint64_t)));
+  }
+  // Fills the request and rings the doorbell without kicking, as the guest does when
+  // the poller is awake; returns the request's number.
+  uint64_t ring(Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0) {
+    abi::HypercallRequest& r = request();
+    r = {};
+    r.nr = static_cast<uint64_t>(nr);
+    r.args[0] = a0;
+    r.args[1] = a1;
+    r.args[2] = a2;
+    r.result = kSentinel;
+    uint64_t seq = per_cpu(offsetof(abi::PerCpu, poll_doorbell)) + 1;
+    std::atomic_ref<uint64_t>(per_cpu(offsetof(abi::PerCpu, poll_doorbell))).store(seq);
+    return seq;
+  }
+  // Waits up to 10 s for a PerCpu word to reach `value`.
+  bool becomes(size_t offset, uint64_t value) {
+    for (int i = 0; i < 10000; ++i) {
+      if (std::atomic_ref<uint64_t>(per_cpu(offset)).load() == value) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
   }
 
   // Rings the doorbell and kicks, as the guest does for every request.
@@ -811,6 +842,95 @@ TEST_F(HypercallTest, UnknownSyscallNumbersAreNamedSafely) {
   EXPECT_EQ(call(Hypercall::kUnknownSyscall, ~0ull), 0);
   EXPECT_EQ(err.finish(),
             "burrow: unimplemented system call ? (number 18446744073709551615); the program got ENOSYS\n");
+}
+
+// ---- Polled hypercalls --------------------------------------------------------------
+
+// The poller serves a rung request it may serve, once: poll_taken and poll_done say
+// so, and the guest's kick that follows (it waited too long) is only a resume.
+TEST_F(HypercallTest, PolledRequestIsServedOnce) {
+  uint64_t seq = ring(Hypercall::kGetFileFlags, 1);
+  EXPECT_TRUE(handler_->handle_polled(kPerCpuPhys));
+  int64_t flags = request().result;
+  EXPECT_NE(flags, kSentinel);
+  EXPECT_GE(flags, 0);
+  EXPECT_EQ(per_cpu(offsetof(abi::PerCpu, poll_taken)), seq);
+  EXPECT_EQ(per_cpu(offsetof(abi::PerCpu, poll_done)), seq);
+  EXPECT_EQ(stats_.polled, 1u);
+  // Nothing new rung: nothing to serve.
+  request().result = kSentinel;
+  EXPECT_FALSE(handler_->handle_polled(kPerCpuPhys));
+  // The kick for the same number changes nothing.
+  EXPECT_FALSE(handler_->handle(kPerCpuPhys, seq).exit_status);
+  EXPECT_EQ(request().result, kSentinel);
+  EXPECT_EQ(stats_.kicks_after_poll, 1u);
+  // The next number is a new request.
+  EXPECT_FALSE(handler_->handle(kPerCpuPhys, seq + 1).exit_status);
+  EXPECT_EQ(request().result, flags);
+  EXPECT_EQ(per_cpu(offsetof(abi::PerCpu, poll_done)), seq + 1);
+}
+
+// What may block, end or replace the VM, and numbers the monitor does not know, are
+// the kick's alone: the poller leaves them untouched, even rung.
+TEST_F(HypercallTest, PollerLeavesOtherRequestsToTheKick) {
+  uint64_t mask[2];
+  poll_hypercalls(mask);
+  auto pollable = [&](uint64_t nr) { return nr < 128 && (mask[nr / 64] >> (nr % 64)) & 1; };
+  for (Hypercall h : {Hypercall::kOpen, Hypercall::kPathOp, Hypercall::kFillFromFile, Hypercall::kPread,
+                      Hypercall::kFstat, Hypercall::kRewrite})
+    EXPECT_TRUE(pollable(static_cast<uint64_t>(h)));
+  for (Hypercall h : {Hypercall::kRead, Hypercall::kWrite, Hypercall::kSleep, Hypercall::kPoll, Hypercall::kFileOp,
+                      Hypercall::kExit, Hypercall::kExec, Hypercall::kFatalSignal, Hypercall::kPanic,
+                      Hypercall::kKernelFault, Hypercall::kOutOfMemory, Hypercall::kStrace, Hypercall::kIoctl})
+    EXPECT_FALSE(pollable(static_cast<uint64_t>(h)));
+  for (uint64_t nr : U64s{static_cast<uint64_t>(Hypercall::kExit), static_cast<uint64_t>(Hypercall::kWrite), 0, 999,
+                          127, 128, ~0ull}) {
+    SCOPED_TRACE(nr);
+    abi::HypercallRequest& r = request();
+    r = {};
+    r.nr = nr;
+    r.args[0] = 1;
+    r.result = kSentinel;
+    uint64_t seq = ++per_cpu(offsetof(abi::PerCpu, poll_doorbell));
+    EXPECT_FALSE(handler_->handle_polled(kPerCpuPhys));
+    EXPECT_EQ(request().result, kSentinel);
+    EXPECT_NE(per_cpu(offsetof(abi::PerCpu, poll_done)), seq);
+    EXPECT_FALSE(handler_->handle_polled(kPerCpuPhys));  // looked at once
+  }
+  EXPECT_EQ(stats_.polled, 0u);
+  // A PerCpu block outside guest memory has no doorbell to look at.
+  EXPECT_FALSE(handler_->handle_polled(kMemorySize));
+  EXPECT_FALSE(handler_->handle_polled(~0ull - 0x40));
+}
+
+// The poller thread: awake while it watches, it serves rung requests; it sleeps
+// after its idle time (poll_awake back to 0) and serves again once woken.
+TEST_F(HypercallTest, PollerThreadServesSleepsAndWakes) {
+  std::mutex lock;
+  Poller poller(*handler_, *mem_, lock, stats_, 20'000'000, false);
+  poller.watch(kPerCpuPhys);
+  poller.start();
+  ASSERT_TRUE(becomes(offsetof(abi::PerCpu, poll_awake), 1));
+  uint64_t seq = ring(Hypercall::kGetFileFlags, 1);
+  ASSERT_TRUE(becomes(offsetof(abi::PerCpu, poll_done), seq));
+  EXPECT_GE(request().result, 0);
+  // Idle: it stops watching.
+  ASSERT_TRUE(becomes(offsetof(abi::PerCpu, poll_awake), 0));
+  // Woken (the vCPU thread served a kicked request it could have), it serves again.
+  poller.wake();
+  ASSERT_TRUE(becomes(offsetof(abi::PerCpu, poll_awake), 1));
+  seq = ring(Hypercall::kGetFileFlags, 77);
+  ASSERT_TRUE(becomes(offsetof(abi::PerCpu, poll_done), seq));
+  EXPECT_EQ(request().result, kEbadf);
+  // While this thread holds the lock (outside KVM_RUN), nothing is served.
+  {
+    std::lock_guard<std::mutex> held(lock);
+    seq = ring(Hypercall::kGetFileFlags, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(request().result, kSentinel);
+  }
+  ASSERT_TRUE(becomes(offsetof(abi::PerCpu, poll_done), seq));
+  EXPECT_EQ(stats_.polled, 3u);
 }
 
 // ---- Calls that end the VM --------------------------------------------------------

@@ -121,6 +121,9 @@ bool Handler::handle_polled(uint64_t per_cpu_phys) {
     skipped_ = seq;  // the guest kicks for it
     return false;
   }
+  // The guest waits for a request the poller took, however long it takes.
+  if (uint64_t* taken = per_cpu_word(per_cpu_phys, offsetof(abi::PerCpu, poll_taken)))
+    std::atomic_ref<uint64_t>(*taken).store(seq, std::memory_order_release);
   // Pollable calls never stop or reload the VM: there is no outcome to act on.
   (void)serve(per_cpu_phys, &r);
   served(per_cpu_phys, seq);

@@ -16,6 +16,9 @@
 namespace burrow::hypercalls {
 namespace {
 
+// poll_awake, counted in words from poll_doorbell.
+constexpr size_t awake_index = (offsetof(abi::PerCpu, poll_awake) - offsetof(abi::PerCpu, poll_doorbell)) / sizeof(uint64_t);
+
 int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -82,6 +85,8 @@ void Poller::run() {
       }
       pc = per_cpu_phys_.load(std::memory_order_acquire);
       const uint64_t* bell = doorbell(pc);
+      // A new block to watch, or a new program image (its memory starts zeroed).
+      if (bell && !std::atomic_ref<const uint64_t>(bell[awake_index]).load(std::memory_order_relaxed)) set_awake(pc, 1);
       uint64_t seq = bell ? std::atomic_ref<const uint64_t>(*bell).load(std::memory_order_acquire) : seen;
       if (seq != seen) {
         seen = seq;

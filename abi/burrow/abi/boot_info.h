@@ -176,7 +176,7 @@ struct BootInfo {
 
   // Polled hypercalls (see abi/hypercall.h): the numbers the monitor's poller serves
   // (bit nr of the 128; none: no poller), and how long the guest waits for the poller
-  // before it kicks with a VM exit after all.
+  // to take a request before it kicks with a VM exit after all.
   uint64_t poll_hypercalls[2];
   uint64_t poll_spin_ns;
 

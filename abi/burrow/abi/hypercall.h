@@ -10,7 +10,8 @@
 // serves the calls BootInfo::poll_hypercalls names (those that never block: file
 // metadata, opens, fills, positioned reads) while the vCPU goes on running; the guest
 // makes such a call by ringing the doorbell alone and waits for poll_done to reach
-// it, at most BootInfo::poll_spin_ns, then kicks as above. Doorbell before awake
+// it; if the poller has not taken it (PerCpu::poll_taken) within
+// BootInfo::poll_spin_ns, the guest kicks as above. Doorbell before awake
 // (guest) and awake before doorbell (poller, as it stops watching), each with a full
 // fence between: one of the two sees the other, so no request is left unserved.
 // The monitor serves a request once, whoever sees it first.

@@ -35,7 +35,8 @@ struct PerCpu {
   uint64_t poll_doorbell;   // 0x68: guest: the number of the request it just made
   uint64_t poll_done;       // 0x70: monitor: the number of the last request served
   uint64_t poll_awake;      // 0x78: monitor: nonzero while its poller watches the doorbell
-  uint64_t reserved[16];
+  uint64_t poll_taken;      // 0x80: monitor: the number of the request the poller is serving
+  uint64_t reserved[15];
   uint8_t hypercall[256];   // 0x100: this CPU's HypercallRequest
 };
 static_assert(offsetof(PerCpu, user_rsp) == 0x00);
@@ -52,6 +53,7 @@ static_assert(offsetof(PerCpu, cpuid_rsp) == 0x60);
 static_assert(offsetof(PerCpu, poll_doorbell) == 0x68);
 static_assert(offsetof(PerCpu, poll_done) == 0x70);
 static_assert(offsetof(PerCpu, poll_awake) == 0x78);
+static_assert(offsetof(PerCpu, poll_taken) == 0x80);
 static_assert(offsetof(PerCpu, hypercall) == 0x100);
 static_assert(sizeof(PerCpu) == 0x200);
 
