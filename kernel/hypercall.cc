@@ -65,8 +65,10 @@ void hypercall_init(const abi::BootInfo& boot) {
   g_poll_spin_tsc = boot.poll_spin_ns * (boot.tsc_hz / 1000) / 1'000'000;
 }
 
-int64_t hypercall(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-                  uint64_t a5, uint64_t a6, uint64_t a7) {
+namespace {
+
+int64_t make(bool may_poll, abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+             uint64_t a5, uint64_t a6, uint64_t a7) {
   ++g_hypercall_epoch;
   abi::PerCpu* cpu = this_cpu();
   auto* req = reinterpret_cast<volatile abi::HypercallRequest*>(cpu->hypercall);
@@ -77,11 +79,22 @@ int64_t hypercall(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
   // Numbered after the doorbell's last number, whoever rang it.
   const uint64_t seq = __atomic_load_n(&cpu->poll_doorbell, __ATOMIC_RELAXED) + 1;
   __atomic_store_n(&cpu->poll_doorbell, seq, __ATOMIC_RELEASE);
-  if (pollable(nr) && wait_for_poller(cpu, seq)) return req->result;
+  if ((may_poll || pollable(nr)) && (g_pollable[0] | g_pollable[1]) && wait_for_poller(cpu, seq)) return req->result;
   // The store of the request's number is the VM exit; the monitor has written
   // `result` when it completes.
   asm volatile("movq %0, (%1)" : : "r"(seq), "r"(abi::kMmioVirt) : "memory");
   return req->result;
+}
+
+}  // namespace
+
+int64_t hypercall(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                  uint64_t a5, uint64_t a6, uint64_t a7) {
+  return make(false, nr, a0, a1, a2, a3, a4, a5, a6, a7);
+}
+
+int64_t hypercall_polled(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
+  return make(true, nr, a0, a1, a2, a3, 0, 0, 0, 0);
 }
 
 void panic(const char* message) {

@@ -72,7 +72,9 @@ int64_t read_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
         }
       }
       if (int64_t e = fs::sync_position(f); e < 0) return e;
-      return hypercall(Hypercall::kRead, f->handle, buf, n);
+      // A regular file's read never blocks for long: the poller may serve it.
+      return f->is_regular ? hypercall_polled(Hypercall::kRead, f->handle, buf, n)
+                           : hypercall(Hypercall::kRead, f->handle, buf, n);
     }
     case FileKind::kNull:
       return 0;
@@ -114,7 +116,8 @@ int64_t write_file(File* f, uint64_t buf, uint64_t n, int64_t offset) {
     case FileKind::kHost:
       if (offset < 0) {
         if (int64_t e = fs::sync_position(f); e < 0) return e;
-        r = hypercall(Hypercall::kWrite, f->handle, buf, n);
+        r = f->is_regular ? hypercall_polled(Hypercall::kWrite, f->handle, buf, n)
+                          : hypercall(Hypercall::kWrite, f->handle, buf, n);
       } else {
         r = hypercall(Hypercall::kPwrite, f->handle, buf, n, static_cast<uint64_t>(offset));
       }

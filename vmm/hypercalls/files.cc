@@ -61,7 +61,7 @@ std::optional<std::string> FileService::guest_path(uint64_t va, uint64_t len) {
   return s;
 }
 
-int64_t FileService::install(int fd, bool read_only, bool is_dir, bool read_access) {
+int64_t FileService::install(int fd, bool read_only, bool is_dir, bool read_access, bool regular) {
   // Handles 0-2 stay the monitor's standard streams, even once the guest closed them:
   // the guest knows them by number (BootInfo::stdio_traits).
   size_t slot = 3;
@@ -71,7 +71,7 @@ int64_t FileService::install(int fd, bool read_only, bool is_dir, bool read_acce
     return -ENFILE;
   }
   if (slot == handles_.size()) handles_.emplace_back();
-  handles_[slot] = {fd, read_only, true, read_access};
+  handles_[slot] = {fd, read_only, true, read_access, regular};
   return static_cast<int64_t>(slot) | (is_dir ? (int64_t{1} << 32) : 0);
 }
 
@@ -217,7 +217,8 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
     ::close(opened.host_fd);
     return -EFAULT;
   }
-  int64_t h = install(opened.host_fd, opened.read_only_mount, is_dir, (flags & O_ACCMODE) == O_RDONLY);
+  int64_t h = install(opened.host_fd, opened.read_only_mount, is_dir, (flags & O_ACCMODE) == O_RDONLY,
+                      S_ISREG(st.st_mode));
   if (h < 0) return h;
   if (S_ISREG(st.st_mode)) h |= int64_t{1} << 33;
   if (have_stat && stat_buf) h |= int64_t{1} << 34;
@@ -284,7 +285,7 @@ int64_t FileService::memfd(uint64_t name, uint64_t len, uint64_t flags) {
   if (std::memchr(buf, '\0', len)) return -EINVAL;
   int fd = ::memfd_create(buf, MFD_CLOEXEC | static_cast<unsigned>(flags));
   if (fd < 0) return -errno;
-  int64_t h = install(fd, false, false);
+  int64_t h = install(fd, false, false, false, true);
   return h < 0 ? h : h | (int64_t{1} << 33);
 }
 

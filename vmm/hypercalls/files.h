@@ -51,11 +51,16 @@ class FileService {
 
   // A read-only handle for a file the monitor opened (the program's image); takes
   // the fd. The handle, or -errno.
-  int64_t adopt(int fd) { return install(fd, true, false, true); }
+  int64_t adopt(int fd) { return install(fd, true, false, true, true); }
 
   // execve: the new program's page tables; only the handles it inherits stay open.
   void set_cr3(uint64_t cr3) { cr3_ = cr3; }
   bool valid(uint64_t handle) { return get(handle) != nullptr; }
+  // A regular file's handle: its reads and writes never block for long (the poller's).
+  bool regular(uint64_t handle) {
+    const Handle* h = get(handle);
+    return h && h->regular;
+  }
   void retain_only(const std::set<uint64_t>& keep);
   // The host fd behind a handle (-1: none), for the rewriter's analysis of a file.
   int host_fd(uint64_t handle) {
@@ -69,6 +74,7 @@ class FileService {
     bool read_only = false;    // opened inside a read-only mount
     bool owned = false;        // false for the monitor's own stdio
     bool read_access = false;  // opened O_RDONLY: its page profile may learn (kAddPageProfiles)
+    bool regular = false;      // a regular file: reads and writes never block for long
   };
   Handle* get(uint64_t handle);
   int64_t transfer(uint64_t handle, uint64_t buf, uint64_t len, int64_t offset, bool into_guest);
@@ -77,7 +83,7 @@ class FileService {
   bool put(uint64_t va, const void* src, size_t len) { return memory::write_virtual(mem_, cr3_, va, src, len); }
   bool get_bytes(uint64_t va, void* dst, size_t len) { return memory::read_virtual(mem_, cr3_, va, dst, len); }
   int64_t chown_allowed(int fd, uint64_t uid, uint64_t gid);
-  int64_t install(int fd, bool read_only, bool is_dir, bool read_access = false);
+  int64_t install(int fd, bool read_only, bool is_dir, bool read_access = false, bool regular = false);
   bool put_canonical(uint64_t buf, const std::string& path);
 
   const memory::GuestMemory& mem_;

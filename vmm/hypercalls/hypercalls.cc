@@ -77,6 +77,16 @@ void poll_hypercalls(uint64_t out[2]) {
   }
 }
 
+bool Handler::may_poll(const abi::HypercallRequest& r) {
+  uint64_t pollable[2];
+  poll_hypercalls(pollable);
+  if (r.nr < 128 && (pollable[r.nr / 64] >> (r.nr % 64)) & 1) return true;
+  // A read or write of a regular file never blocks for long either (the guest asks
+  // for those alone; the handle says what it is).
+  return (r.nr == static_cast<uint64_t>(Hypercall::kRead) || r.nr == static_cast<uint64_t>(Hypercall::kWrite)) &&
+         files_.regular(r.args[0]);
+}
+
 uint64_t* Handler::per_cpu_word(uint64_t per_cpu_phys, size_t offset) const {
   uint8_t* p = mem_.at(per_cpu_phys + offset, sizeof(uint64_t));
   if (!p || reinterpret_cast<uintptr_t>(p) % alignof(uint64_t)) return nullptr;
@@ -96,11 +106,13 @@ Outcome Handler::handle(uint64_t per_cpu_phys, uint64_t kick) {
     ++stats_.kicks_after_poll;  // the poller served it while the guest waited
     return {};
   }
-  Outcome out = serve(per_cpu_phys);
+  if (!found) return serve(per_cpu_phys);
+  abi::HypercallRequest r;
+  std::memcpy(&r, mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(r)), sizeof(r));
+  const bool pollable = may_poll(r);  // before serving: a close changes what a handle is
+  Outcome out = serve(per_cpu_phys, &r);
   served(per_cpu_phys, kick);
-  uint64_t pollable[2];
-  poll_hypercalls(pollable);
-  out.pollable = stats_.last_hypercall < 128 && (pollable[stats_.last_hypercall / 64] >> (stats_.last_hypercall % 64)) & 1;
+  out.pollable = pollable;
   return out;
 }
 
@@ -115,9 +127,7 @@ bool Handler::handle_polled(uint64_t per_cpu_phys) {
   if (!p) return false;
   abi::HypercallRequest r;
   std::memcpy(&r, p, sizeof(r));
-  uint64_t pollable[2];
-  poll_hypercalls(pollable);
-  if (r.nr >= 128 || !((pollable[r.nr / 64] >> (r.nr % 64)) & 1)) {
+  if (!may_poll(r)) {
     skipped_ = seq;  // the guest kicks for it
     return false;
   }

@@ -100,6 +100,8 @@ class Handler {
  private:
   // `taken`: the request as the caller copied it already (null: copy it here).
   Outcome serve(uint64_t per_cpu_phys, const abi::HypercallRequest* taken = nullptr);
+  // Whether the poller may serve this request (poll_hypercalls(), or regular-file I/O).
+  bool may_poll(const abi::HypercallRequest& r);
   // A word of the PerCpu block at per_cpu_phys (aligned), or null outside guest memory.
   uint64_t* per_cpu_word(uint64_t per_cpu_phys, size_t offset) const;
   // Marks doorbell `seq` served and tells the guest (after its result is written).
