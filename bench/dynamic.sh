@@ -66,7 +66,9 @@ echo "dynamic.sh: start-up to exit, $N runs each" >&2
 # Native and Burrow runs interleaved (shuffled each round): the machine's drift
 # falls on both alike.
 { read -r true_native; read -r true_burrow; } < <("$out/timeit" "$N" /usr/bin/true ::: "$burrow" run -- /usr/bin/true)
-{ read -r py_native; read -r py_burrow; } < <("$out/timeit" "$N" "$PYTHON" -c pass ::: "$burrow" run -- "$PYTHON" -c pass)
+# python3 also with the poller off (--poll=off: every file hypercall a VM exit).
+{ read -r py_native; read -r py_burrow; read -r py_nopoll; } < <("$out/timeit" "$N" "$PYTHON" -c pass ::: \
+  "$burrow" run -- "$PYTHON" -c pass ::: "$burrow" run --poll=off -- "$PYTHON" -c pass)
 
 # --- 2-4. workloads, alternating ---------------------------------------------------
 echo "dynamic.sh: $RUNS runs each (+1 warm-up), alternating: cpu_bound.py $PY_N, sqlite3, strmem" >&2
@@ -150,6 +152,7 @@ startup_ms() { sed -n 's/.*median_us=\([0-9.]*\).*/\1/p' <<<"$1" | awk '{printf 
   echo "|---|---:|---:|---:|"
   row "Start-up to exit: \`/usr/bin/true\` (ms)" %.2f "$(startup_ms "$true_native")" "$(startup_ms "$true_burrow")"
   row "Start-up to exit: \`python3 -c pass\` (ms)" %.2f "$(startup_ms "$py_native")" "$(startup_ms "$py_burrow")"
+  row "Start-up to exit: \`python3 -c pass\`, \`--poll=off\` (ms)" %.2f "$(startup_ms "$py_native")" "$(startup_ms "$py_nopoll")"
   row "CPU-bound Python ($PY_N iterations), its own time (s)" %.3f \
     "$(med seconds "$out/dyn_py_native.txt")" "$(med seconds "$out/dyn_py_burrow.txt")"
   row "CPU-bound Python, wall incl. start-up (s)" %.3f \

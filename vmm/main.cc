@@ -80,13 +80,12 @@ int main(int argc, char** argv) {
                 "Leave syscall instructions alone: every system call traps (by default they are "
                 "rewritten into direct calls at load time)");
   run->add_flag("--fast", options.rewrite, "Rewrite syscall instructions into direct calls (the default)");
-  std::map<std::string, burrow::PollMode> poll_modes{
-      {"auto", burrow::PollMode::kAuto}, {"on", burrow::PollMode::kOn}, {"off", burrow::PollMode::kOff}};
-  run->add_option("--poll", options.poll,
+  std::string poll = "auto";
+  run->add_option("--poll", poll,
                   "Serve file hypercalls from a second host thread that watches the guest, without VM exits: "
                   "auto (where exits are dear and a second CPU is free: PVM), on, off")
-      ->transform(CLI::CheckedTransformer(poll_modes, CLI::ignore_case))
-      ->default_str("auto");
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
   std::vector<std::string> command;
   run->add_option("command", command, "PROGRAM and its arguments");
   // Options after PROGRAM belong to it (as with docker run); `--` also ends ours.
@@ -134,6 +133,7 @@ int main(int argc, char** argv) {
   if (!root.empty()) options.root = root;
   if (!workdir.empty()) options.workdir = workdir;
   if (!cache_dir.empty()) options.cache_dir = cache_dir;
+  options.poll = poll == "on" ? burrow::PollMode::kOn : poll == "off" ? burrow::PollMode::kOff : burrow::PollMode::kAuto;
   // The program's umask is the caller's; the monitor itself creates files with 0 so
   // that only the program's mode bits (already masked by the guest) apply.
   options.umask = ::umask(0);
