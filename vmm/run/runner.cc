@@ -666,10 +666,13 @@ Result<int> run(const RunOptions& options) {
 
   // Whoever serves a hypercall holds serve_lock: this thread whenever it is outside
   // KVM_RUN, the poller (polled hypercalls, abi/hypercall.h) while it serves one.
+  // Declared in this order so that a return from anywhere below releases the lock
+  // before the poller is stopped and joined (it may be waiting for the lock).
   std::mutex serve_lock;
-  std::unique_lock<std::mutex> held(serve_lock);
-  const bool polling = options.poll == PollMode::kOn || (options.poll == PollMode::kAuto && hypercalls::Poller::worthwhile(sys->is_pvm()));
+  const bool polling = options.poll == PollMode::kOn ||
+                       (options.poll == PollMode::kAuto && hypercalls::Poller::worthwhile(sys->is_pvm()));
   hypercalls::Poller poller(handler, *mem, serve_lock, stats, kPollerIdleNs, options.stats);
+  std::unique_lock<std::mutex> held(serve_lock);
   if (polling) poller.start();
 
   std::map<uint32_t, uint64_t> exits;
