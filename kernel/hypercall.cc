@@ -93,8 +93,8 @@ int64_t hypercall(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint
   return make(false, nr, a0, a1, a2, a3, a4, a5, a6, a7);
 }
 
-int64_t hypercall_polled(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
-  return make(true, nr, a0, a1, a2, a3, 0, 0, 0, 0);
+int64_t hypercall_polled(abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
+  return make(true, nr, a0, a1, a2, a3, a4, 0, 0, 0);
 }
 
 void panic(const char* message) {

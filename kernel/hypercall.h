@@ -12,8 +12,9 @@ int64_t hypercall(abi::Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t 
                   uint64_t a4 = 0, uint64_t a5 = 0, uint64_t a6 = 0, uint64_t a7 = 0);
 
 // The same for a call the poller may serve whatever its number (a read or write of a
-// regular file: the monitor checks the handle).
-int64_t hypercall_polled(abi::Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0);
+// regular file, a file operation that does not wait: the monitor checks).
+int64_t hypercall_polled(abi::Hypercall nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+                         uint64_t a4 = 0);
 // Takes the polled hypercalls' parameters from the boot information (none before).
 void hypercall_init(const abi::BootInfo& boot);
 // A broken kernel invariant: the monitor prints the message and stops the VM.

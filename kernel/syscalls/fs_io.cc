@@ -39,7 +39,9 @@ bool readable(const File* f) { return !(f->flags & kPath) && (f->flags & kAccMod
 bool writable(const File* f) { return !(f->flags & kPath) && (f->flags & kAccMode) != kRdOnly; }
 
 int64_t host_op(FileOp op, const File* f, uint64_t a = 0, uint64_t b = 0, uint64_t c = 0) {
-  return hypercall(Hypercall::kFileOp, static_cast<uint64_t>(op), f->handle, a, b, c);
+  auto n = static_cast<uint64_t>(op);
+  return abi::file_op_never_blocks(n, a) ? hypercall_polled(Hypercall::kFileOp, n, f->handle, a, b, c)
+                                         : hypercall(Hypercall::kFileOp, n, f->handle, a, b, c);
 }
 
 // Reads into the program's buffer at `offset` (-1: the file position).

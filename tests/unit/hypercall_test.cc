@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -897,7 +898,50 @@ TEST_F(HypercallTest, PollerLeavesOtherRequestsToTheKick) {
     EXPECT_NE(per_cpu(offsetof(abi::PerCpu, poll_done)), seq);
     EXPECT_FALSE(handler_->handle_polled(kPerCpuPhys));  // looked at once
   }
-  EXPECT_EQ(stats_.polled, 0u);
+  // Reads and writes: of a regular file only (handle 1 is the monitor's stdout).
+  std::string file = sandbox_dir_ + "/f";
+  FILE* out = std::fopen(file.c_str(), "w");
+  ASSERT_TRUE(out);
+  std::fputs("polled", out);
+  std::fclose(out);
+  std::memcpy(host(kUserRw), "/f", 2);
+  int64_t h = call(Hypercall::kOpen, kUserRw, 2, O_RDONLY, 0);
+  ASSERT_GE(h, 0);
+  const uint64_t file_handle = static_cast<uint64_t>(h) & 0xFFFFFFFF;
+  ring(Hypercall::kRead, 1, kUserRw + kPageSize, 4);
+  EXPECT_FALSE(handler_->handle_polled(kPerCpuPhys));
+  ring(Hypercall::kWrite, 2, kUserRw + kPageSize, 4);
+  EXPECT_FALSE(handler_->handle_polled(kPerCpuPhys));
+  ring(Hypercall::kRead, file_handle, kUserRw + kPageSize, 6);
+  EXPECT_TRUE(handler_->handle_polled(kPerCpuPhys));
+  EXPECT_EQ(request().result, 6);
+  EXPECT_EQ(std::memcmp(host(kUserRw + kPageSize), "polled", 6), 0);
+  // File operations: not a lock that waits.
+  auto file_op = [&](abi::FileOp op, uint64_t a) {
+    abi::HypercallRequest& r = request();
+    r = {};
+    r.nr = static_cast<uint64_t>(Hypercall::kFileOp);
+    r.args[0] = static_cast<uint64_t>(op);
+    r.args[1] = file_handle;
+    r.args[2] = a;
+    r.result = kSentinel;
+    ++per_cpu(offsetof(abi::PerCpu, poll_doorbell));
+    return handler_->handle_polled(kPerCpuPhys);
+  };
+  EXPECT_FALSE(file_op(abi::FileOp::kFlock, LOCK_EX));
+  EXPECT_FALSE(file_op(abi::FileOp::kLock, F_SETLKW));
+  EXPECT_FALSE(file_op(abi::FileOp::kLock, F_OFD_SETLKW));
+  EXPECT_FALSE(file_op(abi::FileOp::kSendfile, 0));
+  EXPECT_FALSE(file_op(abi::FileOp::kSyncAll, 0));
+  EXPECT_FALSE(file_op(static_cast<abi::FileOp>(99), 0));
+  EXPECT_EQ(stats_.polled, 1u);
+  EXPECT_TRUE(file_op(abi::FileOp::kFlock, LOCK_EX | LOCK_NB));
+  EXPECT_EQ(request().result, 0);
+  EXPECT_TRUE(file_op(abi::FileOp::kFlock, LOCK_UN));
+  EXPECT_TRUE(file_op(abi::FileOp::kSync, 0));
+  EXPECT_EQ(stats_.polled, 4u);
+  EXPECT_EQ(call(Hypercall::kClose, file_handle), 0);
+  ::unlink(file.c_str());
   // A PerCpu block outside guest memory has no doorbell to look at.
   EXPECT_FALSE(handler_->handle_polled(kMemorySize));
   EXPECT_FALSE(handler_->handle_polled(~0ull - 0x40));

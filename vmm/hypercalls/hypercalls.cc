@@ -81,8 +81,9 @@ bool Handler::may_poll(const abi::HypercallRequest& r) {
   uint64_t pollable[2];
   poll_hypercalls(pollable);
   if (r.nr < 128 && (pollable[r.nr / 64] >> (r.nr % 64)) & 1) return true;
-  // A read or write of a regular file never blocks for long either (the guest asks
-  // for those alone; the handle says what it is).
+  // Nor does a read or write of a regular file (the handle says what it is), nor a
+  // file operation that does not wait (the guest asks for those alone).
+  if (r.nr == static_cast<uint64_t>(Hypercall::kFileOp)) return abi::file_op_never_blocks(r.args[0], r.args[2]);
   return (r.nr == static_cast<uint64_t>(Hypercall::kRead) || r.nr == static_cast<uint64_t>(Hypercall::kWrite)) &&
          files_.regular(r.args[0]);
 }

@@ -245,6 +245,26 @@ enum class FileOp : uint64_t {
   kSyncAll = 14,  // sync(2): flush every file system the VM can see
 };
 
+// Whether a kFileOp never blocks for long, so that the poller may serve it: not a
+// lock that waits (flock without LOCK_NB, F_SETLKW, F_OFD_SETLKW), not sendfile from
+// what may be a pipe, not copy_file_range or sync(2) (long), nothing unknown.
+constexpr bool file_op_never_blocks(uint64_t op, uint64_t a) {
+  constexpr uint64_t kLockNb = 4, kLockUn = 8;                       // flock(2)
+  constexpr uint64_t kGetLk = 5, kSetLk = 6, kOfdGetLk = 36, kOfdSetLk = 37;  // fcntl(2)
+  switch (static_cast<FileOp>(op)) {
+    case FileOp::kChmod: case FileOp::kChown: case FileOp::kUtimens: case FileOp::kTruncate:
+    case FileOp::kAllocate: case FileOp::kSync: case FileOp::kDataSync: case FileOp::kStatfs:
+    case FileOp::kSetFlags:
+      return true;
+    case FileOp::kFlock:
+      return (a & kLockNb) || (a & kLockUn);
+    case FileOp::kLock:
+      return a == kGetLk || a == kSetLk || a == kOfdGetLk || a == kOfdSetLk;
+    default:
+      return false;
+  }
+}
+
 // Operations on paths (kPathOp). Paths are absolute and normalized.
 enum class PathOp : uint64_t {
   kStat = 1,      // a = struct stat; follows symlinks
