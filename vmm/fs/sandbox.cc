@@ -9,6 +9,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -140,6 +141,11 @@ bool on_pseudo_fs(int fd) {
       return false;
   }
 }
+
+// The same for an object whose status is known: those file systems all live on
+// anonymous devices (major 0), so a file on a block device is never one of them
+// (no statfs needed: most lookups are on the host's disk).
+bool on_pseudo_fs(int fd, const struct stat& st) { return major(st.st_dev) == 0 && on_pseudo_fs(fd); }
 
 bool is_special(mode_t mode) { return S_ISCHR(mode) || S_ISBLK(mode) || S_ISFIFO(mode) || S_ISSOCK(mode); }
 
@@ -448,7 +454,7 @@ int64_t Sandbox::lookup(std::string_view path, int how, Object* out) const {
     if (int64_t r = step(&w, how, &out->node, &out->st); r < 0) return r;
     if (out->node.fd < 0) return -ENOENT;
   }
-  return on_pseudo_fs(out->node.fd) ? -ENOENT : 0;
+  return on_pseudo_fs(out->node.fd, out->st) ? -ENOENT : 0;
 }
 
 // As Linux: the parent's mount owns the name, and a mount point is a name in it that
@@ -543,7 +549,7 @@ int64_t Sandbox::open(std::string_view path, int flags, mode_t mode, Opened* out
 // Linux's do_open and may_open checks, then the refusals, then the real open.
 int64_t Sandbox::open_existing(Object object, int flags, mode_t mode, Opened* out) const {
   const struct stat& st = object.st;
-  if (on_pseudo_fs(object.node.fd)) return -ENOENT;
+  if (on_pseudo_fs(object.node.fd, st)) return -ENOENT;
   const bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
   if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -EEXIST;
   if (S_ISLNK(st.st_mode) && !(flags & O_PATH)) return -ELOOP;  // only found with O_NOFOLLOW

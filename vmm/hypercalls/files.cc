@@ -75,6 +75,20 @@ int64_t FileService::install(int fd, bool read_only, bool is_dir, bool read_acce
   return static_cast<int64_t>(slot) | (is_dir ? (int64_t{1} << 32) : 0);
 }
 
+namespace {
+bool local_file_system(int fd);
+}  // namespace
+
+// local_file_system() once per device: what a device holds stays put for the VM's
+// life (at worst a changed one costs a read-ahead nobody asked for, or misses one).
+bool FileService::local_device(int fd, dev_t dev) {
+  auto it = local_devices_.find(dev);
+  if (it != local_devices_.end()) return it->second;
+  bool local = local_file_system(fd);
+  if (local_devices_.size() < 64) local_devices_.emplace(dev, local);
+  return local;
+}
+
 bool FileService::put_canonical(uint64_t buf, const std::string& path) {
   if (path.size() + 1 > abi::kPathMax) return false;
   return put(buf, path.c_str(), path.size() + 1);
@@ -186,7 +200,7 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
   // time it shows is the one the program's read will have left.
   bool ahead_filled = false;
   if (ahead && ahead_capacity && have_stat && (S_ISREG(st.st_mode) || is_dir) &&
-      (flags & O_ACCMODE) == O_RDONLY && !(flags & O_PATH) && local_file_system(opened.host_fd)) {
+      (flags & O_ACCMODE) == O_RDONLY && !(flags & O_PATH) && local_device(opened.host_fd, st.st_dev)) {
     ahead_.resize(sizeof(abi::OpenAhead) + ahead_capacity + abi::kMaxPageProfileBytes);
     bool end = false;
     uint8_t* data = ahead_.data() + sizeof(abi::OpenAhead);

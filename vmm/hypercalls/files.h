@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <set>
@@ -85,6 +86,7 @@ class FileService {
   int64_t chown_allowed(int fd, uint64_t uid, uint64_t gid);
   int64_t install(int fd, bool read_only, bool is_dir, bool read_access = false, bool regular = false);
   bool put_canonical(uint64_t buf, const std::string& path);
+  bool local_device(int fd, dev_t dev);
 
   const memory::GuestMemory& mem_;
   uint64_t cr3_;
@@ -93,6 +95,7 @@ class FileService {
   std::vector<Handle> handles_;
   std::vector<iovec> iov_;
   std::vector<uint8_t> ahead_;  // kOpen's read-ahead, staged
+  std::map<dev_t, bool> local_devices_;  // local_device()'s answers
 };
 
 }  // namespace burrow::hypercalls
