@@ -429,7 +429,8 @@ int64_t Sandbox::step(Walk* w, int how, Node* out, struct stat* st) const {
 // the walk would, and the path is canonical as it is. False: take the walk, which gives
 // the exact answer (a symlink, a missing name, a mount point, an error).
 // `path` as parse_guest_path() leaves it, without its trailing slash.
-bool Sandbox::resolve_plain(std::string_view path, bool trailing_slash, int how, Object* out) const {
+bool Sandbox::resolve_plain(std::string_view path, bool trailing_slash, int how, Object* out,
+                            int64_t* missing) const {
   if (trailing_slash) {
     if (how & kCreate) return false;
     how |= kFollow | kDirectory;
@@ -439,6 +440,9 @@ bool Sandbox::resolve_plain(std::string_view path, bool trailing_slash, int how,
   if (!root || mount_at(path)) return false;
   std::string rel(path.substr(root->guest_path == "/" ? 1 : root->guest_path.size() + 1));
   int fd = open_beneath(root->fd.get(), rel, (how & kFollow ? 0 : O_NOFOLLOW) | (how & kDirectory ? O_DIRECTORY : 0));
+  // ENOENT with no symlink on the way (RESOLVE_NO_SYMLINKS says ELOOP at the first
+  // one) and no mount point at or under the path: the walk would say so too.
+  if (fd == -ENOENT && missing && !(how & kCreate) && !holds_mount_point(path)) *missing = -ENOENT;
   if (fd < 0) return false;
   out->node = Node{root, UniqueFd(fd), fd, std::string(path)};
   return fstat(fd, &out->st) == 0;
@@ -448,7 +452,9 @@ bool Sandbox::resolve_plain(std::string_view path, bool trailing_slash, int how,
 int64_t Sandbox::lookup(std::string_view path, int how, Object* out) const {
   auto p = parse_guest_path(path);
   if (!p) return -EINVAL;
-  if (!resolve_plain(p->path, p->trailing_slash, how, out)) {
+  int64_t missing = 0;
+  if (!resolve_plain(p->path, p->trailing_slash, how, out, &missing)) {
+    if (missing) return missing;
     Walk w;
     if (int64_t r = walk(&w, path); r < 0) return r;
     if (int64_t r = step(&w, how, &out->node, &out->st); r < 0) return r;
@@ -516,8 +522,10 @@ int64_t Sandbox::open(std::string_view path, int flags, mode_t mode, Opened* out
   const bool exclusive = create && (flags & O_EXCL);
   const int how = (create ? kCreate : 0) | ((flags & O_NOFOLLOW) || exclusive ? 0 : kFollow) |
                   (flags & O_DIRECTORY ? kDirectory : 0);
-  if (Object o; resolve_plain(p->path, p->trailing_slash, how, &o))
+  int64_t missing = 0;
+  if (Object o; resolve_plain(p->path, p->trailing_slash, how, &o, &missing))
     return open_existing(std::move(o), flags, mode, out);
+  if (missing) return missing;
   Walk w;
   if (int64_t r = walk(&w, path); r < 0) return r;
   if (!create) {

@@ -115,7 +115,9 @@ class Sandbox {
   int64_t walk(Walk* w, std::string_view path) const;
   size_t skip_plain_run(Walk* w, std::string_view path, size_t pos) const;
   int64_t step(Walk* w, int how, Node* out, struct stat* st) const;
-  bool resolve_plain(std::string_view path, bool trailing_slash, int how, Object* out) const;
+  // `missing` (if given) is set to -ENOENT when that answer is already certain.
+  bool resolve_plain(std::string_view path, bool trailing_slash, int how, Object* out,
+                     int64_t* missing = nullptr) const;
   int64_t lookup(std::string_view path, int how, Object* out) const;
   int64_t entry(std::string_view path, Entry* out) const;
   int64_t open_existing(Object object, int flags, mode_t mode, Opened* out) const;
