@@ -1048,6 +1048,41 @@ TEST_F(SandboxTest, LaterMountsHideEarlierOnesAtOrUnderThem) {
             "mount " + base_ + "/nope at /x: No such file or directory");
 }
 
+// A name missing on the host is missing in the guest unless a mount point lies at or
+// under it (lookups answer ENOENT from one openat2 when nothing else can be there).
+TEST_F(SandboxTest, MissingNamesAroundMountPoints) {
+  const std::string root = dir("root");
+  const std::string vol = dir("vol");
+  write(vol + "/inside", "v");
+  ASSERT_EQ(::mkdir((root + "/a").c_str(), 0755), 0);
+  // Host root/a/b does not exist; the volume is mounted at /a/b/c.
+  Sandbox sandbox = make({{"/", root, false}, {"/a/b/c", vol, false}});
+  struct stat st;
+  EXPECT_EQ(sandbox.stat("/a/b/c/inside", true, &st), 0);  // through a directory only on the way
+  EXPECT_EQ(sandbox.stat("/a/b/zz", true, &st), -ENOENT);
+  EXPECT_EQ(sandbox.stat("/a/zz", true, &st), -ENOENT);
+  EXPECT_EQ(sandbox.stat("/a/zz/deeper", false, &st), -ENOENT);
+  EXPECT_EQ(sandbox.stat("/zz", true, &st), -ENOENT);
+  Opened o;
+  EXPECT_EQ(sandbox.open("/a/zz", O_RDONLY, 0, &o), -ENOENT);
+  EXPECT_EQ(sandbox.open("/a/b/zz", O_RDONLY, 0, &o), -ENOENT);
+  ASSERT_EQ(sandbox.open("/a/b/c/inside", O_RDONLY, 0, &o), 0);
+  EXPECT_EQ(read_all(o.host_fd), "v");
+  close(o.host_fd);
+  // A create of a missing name still creates it.
+  ASSERT_EQ(sandbox.open("/a/new", O_WRONLY | O_CREAT, 0644, &o), 0);
+  close(o.host_fd);
+  EXPECT_EQ(sandbox.stat("/a/new", true, &st), 0);
+  // A missing name behind a symlink: ENOENT from the walk (the one openat2 says ELOOP).
+  ASSERT_EQ(::symlink("a", (root + "/link").c_str()), 0);
+  EXPECT_EQ(sandbox.stat("/link/zz", true, &st), -ENOENT);
+  EXPECT_EQ(sandbox.stat("/link/new", true, &st), 0);
+  ::unlink((root + "/link").c_str());
+  ::unlink((root + "/a/new").c_str());
+  ::rmdir((root + "/a").c_str());
+  ::unlink((vol + "/inside").c_str());
+}
+
 TEST_F(SandboxTest, ChownOnlyToTheOwnerOrTheMonitor) {
   const std::string root = dir("root");
   write(root + "/f", "x");
