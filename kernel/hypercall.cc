@@ -79,7 +79,17 @@ int64_t make(bool may_poll, abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_
   // Numbered after the doorbell's last number, whoever rang it.
   const uint64_t seq = __atomic_load_n(&cpu->poll_doorbell, __ATOMIC_RELAXED) + 1;
   __atomic_store_n(&cpu->poll_doorbell, seq, __ATOMIC_RELEASE);
-  if ((may_poll || pollable(nr)) && (g_pollable[0] | g_pollable[1]) && wait_for_poller(cpu, seq)) return req->result;
+  if ((may_poll || pollable(nr)) && (g_pollable[0] | g_pollable[1]) && wait_for_poller(cpu, seq)) {
+    if (req->result != abi::kPollRetry) return req->result;
+    // Served as "kick for it": the same request again, kicked under the next number
+    // but without ringing it first (the poller would answer the same), which the
+    // doorbell takes once the monitor has served it.
+    req->result = 0;
+    const uint64_t again = seq + 1;
+    asm volatile("movq %0, (%1)" : : "r"(again), "r"(abi::kMmioVirt) : "memory");
+    __atomic_store_n(&cpu->poll_doorbell, again, __ATOMIC_RELEASE);
+    return req->result;
+  }
   // The store of the request's number is the VM exit; the monitor has written
   // `result` when it completes.
   asm volatile("movq %0, (%1)" : : "r"(seq), "r"(abi::kMmioVirt) : "memory");

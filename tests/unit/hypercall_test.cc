@@ -947,6 +947,22 @@ TEST_F(HypercallTest, PollerLeavesOtherRequestsToTheKick) {
   EXPECT_FALSE(handler_->handle_polled(~0ull - 0x40));
 }
 
+// What could wait is answered kPollRetry by the poller (an open of the user's
+// terminal); the guest's kick under the next number then serves it for real.
+TEST_F(HypercallTest, PollerHandsWaitingCallsBackToTheKick) {
+  std::memcpy(host(kUserRw), "/dev/tty", 8);
+  uint64_t seq = ring(Hypercall::kOpen, kUserRw, 8, O_RDWR);
+  EXPECT_TRUE(handler_->handle_polled(kPerCpuPhys));
+  EXPECT_EQ(request().result, abi::kPollRetry);
+  EXPECT_EQ(per_cpu(offsetof(abi::PerCpu, poll_done)), seq);
+  request().result = kSentinel;
+  EXPECT_FALSE(handler_->handle(kPerCpuPhys, seq + 1).exit_status);
+  int64_t r = request().result;
+  EXPECT_NE(r, kSentinel);
+  EXPECT_NE(r, abi::kPollRetry);  // a handle, or Linux's answer without a terminal
+  if (r >= 0) EXPECT_EQ(call(Hypercall::kClose, static_cast<uint64_t>(r) & 0xFFFFFFFF), 0);
+}
+
 // The poller thread: awake while it watches, it serves rung requests; it sleeps
 // after its idle time (poll_awake back to 0) and serves again once woken.
 TEST_F(HypercallTest, PollerThreadServesSleepsAndWakes) {

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -79,9 +80,12 @@ namespace {
 bool local_file_system(int fd);
 }  // namespace
 
-// local_file_system() once per device: what a device holds stays put for the VM's
+// local_file_system() once per block device: what it holds stays put for the VM's
 // life (at worst a changed one costs a read-ahead nobody asked for, or misses one).
 bool FileService::local_device(int fd, dev_t dev) {
+  // Anonymous devices (major 0: network, FUSE, tmpfs, overlay) are numbered again
+  // after an unmount: asked every time.
+  if (major(dev) == 0) return local_file_system(fd);
   auto it = local_devices_.find(dev);
   if (it != local_devices_.end()) return it->second;
   bool local = local_file_system(fd);
@@ -180,6 +184,8 @@ int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t 
   auto p = guest_path(path, len);
   if (!p) return len >= PATH_MAX ? -ENAMETOOLONG : -EFAULT;
   if (*p == "/dev/tty") {
+    // Opening a terminal may wait (a serial line's carrier): not the poller's to do.
+    if (polling_) return abi::kPollRetry;
     // The user's terminal is the VM's console; without one, Linux's answer.
     int fd = ::open("/dev/tty", (static_cast<int>(flags) & (O_ACCMODE | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) return -errno;

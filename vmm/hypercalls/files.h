@@ -87,6 +87,11 @@ class FileService {
   int64_t install(int fd, bool read_only, bool is_dir, bool read_access = false, bool regular = false);
   bool put_canonical(uint64_t buf, const std::string& path);
   bool local_device(int fd, dev_t dev);
+ public:
+  // Set while the poller serves: calls that could wait answer abi::kPollRetry.
+  void set_polling(bool polling) { polling_ = polling; }
+ private:
+  bool polling_ = false;
 
   const memory::GuestMemory& mem_;
   uint64_t cr3_;

@@ -136,7 +136,9 @@ bool Handler::handle_polled(uint64_t per_cpu_phys) {
   if (uint64_t* taken = per_cpu_word(per_cpu_phys, offsetof(abi::PerCpu, poll_taken)))
     std::atomic_ref<uint64_t>(*taken).store(seq, std::memory_order_release);
   // Pollable calls never stop or reload the VM: there is no outcome to act on.
+  files_.set_polling(true);
   (void)serve(per_cpu_phys, &r);
+  files_.set_polling(false);
   served(per_cpu_phys, seq);
   ++stats_.polled;
   return true;

@@ -16,6 +16,8 @@
 namespace burrow::hypercalls {
 namespace {
 
+constexpr uint64_t kNoBlock = ~uint64_t{0};  // nothing to watch yet (before the first boot)
+
 // poll_awake, counted in words from poll_doorbell.
 constexpr size_t awake_index = (offsetof(abi::PerCpu, poll_awake) - offsetof(abi::PerCpu, poll_doorbell)) / sizeof(uint64_t);
 
@@ -46,9 +48,12 @@ bool Poller::worthwhile(bool pvm) {
 }
 
 void Poller::start() {
-  // Signals sent to burrow must interrupt the vCPU's KVM_RUN: the poller takes none.
+  // Signals sent to burrow must interrupt the vCPU's KVM_RUN: the poller takes none
+  // of those. Signals its own work raises stay its (SIGBUS from a mapped file
+  // truncated meanwhile: main's handler; SIGXFSZ as on the vCPU thread).
   sigset_t all, old;
   sigfillset(&all);
+  for (int sig : {SIGBUS, SIGSEGV, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGXFSZ}) sigdelset(&all, sig);
   pthread_sigmask(SIG_BLOCK, &all, &old);
   thread_ = std::thread([this] { run(); });
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
@@ -66,6 +71,7 @@ const uint64_t* Poller::doorbell(uint64_t per_cpu_phys) const {
 }
 
 void Poller::set_awake(uint64_t per_cpu_phys, uint64_t value) {
+  if (per_cpu_phys == kNoBlock) return;
   uint8_t* p = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, poll_awake), sizeof(uint64_t));
   if (!p || reinterpret_cast<uintptr_t>(p) % alignof(uint64_t)) return;
   std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(p)).store(value, std::memory_order_seq_cst);
@@ -84,7 +90,7 @@ void Poller::run() {
         return;
       }
       pc = per_cpu_phys_.load(std::memory_order_acquire);
-      const uint64_t* bell = doorbell(pc);
+      const uint64_t* bell = pc == kNoBlock ? nullptr : doorbell(pc);
       // A new block to watch, or a new program image (its memory starts zeroed).
       if (bell && !std::atomic_ref<const uint64_t>(bell[awake_index]).load(std::memory_order_relaxed)) set_awake(pc, 1);
       uint64_t seq = bell ? std::atomic_ref<const uint64_t>(*bell).load(std::memory_order_acquire) : seen;

@@ -14,7 +14,9 @@
 // BootInfo::poll_spin_ns, the guest kicks as above. Doorbell before awake
 // (guest) and awake before doorbell (poller, as it stops watching), each with a full
 // fence between: one of the two sees the other, so no request is left unserved.
-// The monitor serves a request once, whoever sees it first.
+// The monitor serves a request once, whoever sees it first. A polled request the
+// poller finds it must not serve after all (it could wait: an open of the user's
+// terminal) is answered kPollRetry: the guest then kicks with the same request.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +25,8 @@
 #include "burrow/abi/layout.h"
 
 namespace burrow::abi {
+
+inline constexpr int64_t kPollRetry = -4096 - 1;  // outside -errno's range
 
 enum class Hypercall : uint64_t {
   // Files. A `handle` names one of the monitor's host fds for this VM; handles 0-2
