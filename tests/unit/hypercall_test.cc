@@ -993,6 +993,17 @@ TEST_F(HypercallTest, PollerThreadServesSleepsAndWakes) {
   EXPECT_EQ(stats_.polled, 3u);
 }
 
+// --poll=auto leaves the poller off under a cgroup CPU quota below two CPUs.
+TEST(PollerQuota, CpuMaxLines) {
+  EXPECT_LT(Poller::cpus_of_cpu_max("max 100000\n"), 0);
+  EXPECT_DOUBLE_EQ(Poller::cpus_of_cpu_max("100000 100000\n"), 1.0);
+  EXPECT_DOUBLE_EQ(Poller::cpus_of_cpu_max("250000 100000"), 2.5);
+  EXPECT_LT(Poller::cpus_of_cpu_max(""), 0);
+  EXPECT_LT(Poller::cpus_of_cpu_max("garbage"), 0);
+  EXPECT_LT(Poller::cpus_of_cpu_max("100000 0"), 0);
+  EXPECT_LT(Poller::cpus_of_cpu_max("-5 100000"), 0);
+}
+
 // ---- Calls that end the VM --------------------------------------------------------
 
 TEST_F(HypercallTest, UnknownHypercallNumbersEndTheVmWith125) {

@@ -4,12 +4,16 @@
 // other, so a request is either served here or kicked.
 #include "hypercalls/poller.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <charconv>
 #include <cstddef>
+#include <string>
 
 #include "burrow/abi/percpu.h"
 
@@ -41,10 +45,56 @@ Poller::~Poller() {
   thread_.join();
 }
 
+double Poller::cpus_of_cpu_max(std::string_view line) {
+  const size_t space = line.find(' ');
+  if (space == std::string_view::npos || line.substr(0, space) == "max") return -1;
+  uint64_t quota = 0, period = 0;
+  auto number = [](std::string_view s, uint64_t* out) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return ec == std::errc{} && end == s.data() + s.size();
+  };
+  if (!number(line.substr(0, space), &quota) || !number(line.substr(space + 1), &period) || period == 0) return -1;
+  return static_cast<double>(quota) / static_cast<double>(period);
+}
+
+namespace {
+
+std::string read_small(const std::string& path) {
+  char buf[512];
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  ssize_t n = ::read(fd, buf, sizeof(buf));
+  ::close(fd);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// The smallest CPU quota of this process's cgroup v2 and its ancestors (negative:
+// none): `docker run --cpus=1` on a many-CPU host shows every CPU in the affinity
+// mask, but a spinning poller would spend the quota the vCPU needs.
+double cgroup_cpu_limit() {
+  std::string self = read_small("/proc/self/cgroup");
+  size_t at = self.find("0::");
+  if (at == std::string::npos || (at != 0 && self[at - 1] != '\n')) return -1;
+  std::string path = self.substr(at + 3, self.find('\n', at) - (at + 3));
+  double limit = -1;
+  for (;;) {
+    double cpus = Poller::cpus_of_cpu_max(read_small("/sys/fs/cgroup" + path + "/cpu.max"));
+    if (cpus >= 0 && (limit < 0 || cpus < limit)) limit = cpus;
+    if (path.empty() || path == "/") break;
+    path.resize(path.rfind('/'));
+  }
+  return limit;
+}
+
+}  // namespace
+
 bool Poller::worthwhile(bool pvm) {
+  if (!pvm) return false;
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return false;
-  return pvm && CPU_COUNT(&set) >= 2;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) < 2) return false;
+  const double limit = cgroup_cpu_limit();
+  return limit < 0 || limit >= 2;
 }
 
 void Poller::start() {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "hypercalls/hypercalls.h"
@@ -34,9 +35,13 @@ class Poller {
   // is making them again.
   void wake();
 
-  // Whether polling pays here: another host CPU for the poller, and exits that cost
-  // more than a request served across CPUs (PVM).
+  // Whether polling pays here: another host CPU for the poller (in the affinity mask
+  // and in the cgroup's CPU quota), and exits that cost more than a request served
+  // across CPUs (PVM).
   static bool worthwhile(bool pvm);
+  // The CPUs a cgroup v2 `cpu.max` line ("QUOTA PERIOD", or "max PERIOD") allows;
+  // a negative number when unlimited or unreadable.
+  static double cpus_of_cpu_max(std::string_view line);
 
  private:
   void run();
