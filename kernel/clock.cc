@@ -14,12 +14,6 @@ constinit int64_t g_realtime_ref = 0;
 constinit int64_t g_monotonic_ref = 0;
 constinit int64_t g_boot_monotonic = 0;
 
-inline uint64_t rdtsc() {
-  uint32_t lo, hi;
-  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-  return (uint64_t{hi} << 32) | lo;
-}
-
 int64_t since_ref_ns() {
   // The vDSO computes the same (kernel/vdso/image/vdso.cc).
   return abi::clock_elapsed_ns(rdtsc(), g_tsc_ref, g_mult, kShift);

@@ -7,6 +7,13 @@
 
 namespace burrow::kernel {
 
+// The guest's time stamp counter (rdtsc works at CPL 3 here).
+inline uint64_t rdtsc() {
+  uint32_t lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t{hi} << 32) | lo;
+}
+
 void time_init(const abi::BootInfo& boot);
 int64_t monotonic_ns();
 int64_t realtime_ns();

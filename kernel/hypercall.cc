@@ -3,6 +3,7 @@
 
 #include "burrow/abi/boot_info.h"
 #include "burrow/abi/layout.h"
+#include "clock.h"
 #include "lib/string.h"
 #include "percpu.h"
 
@@ -20,13 +21,11 @@ constinit uint64_t g_poll_spin_tsc = 0;
 constinit uint32_t g_poll_backoff = 0;
 constexpr uint32_t kPollBackoff = 16;
 
-inline uint64_t rdtsc() {
-  uint32_t lo, hi;
-  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-  return (uint64_t{hi} << 32) | lo;
-}
-
 inline uint64_t load(const uint64_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+
+// The VM exit: the store of request number `seq` to the MMIO page; the monitor has
+// written the request's `result` when it returns.
+inline void kick(uint64_t seq) { asm volatile("movq %0, (%1)" : : "r"(seq), "r"(abi::kMmioVirt) : "memory"); }
 
 bool pollable(abi::Hypercall nr) {
   auto n = static_cast<uint64_t>(nr);
@@ -85,14 +84,11 @@ int64_t make(bool may_poll, abi::Hypercall nr, uint64_t a0, uint64_t a1, uint64_
     // but without ringing it first (the poller would answer the same), which the
     // doorbell takes once the monitor has served it.
     req->result = 0;
-    const uint64_t again = seq + 1;
-    asm volatile("movq %0, (%1)" : : "r"(again), "r"(abi::kMmioVirt) : "memory");
-    __atomic_store_n(&cpu->poll_doorbell, again, __ATOMIC_RELEASE);
+    kick(seq + 1);
+    __atomic_store_n(&cpu->poll_doorbell, seq + 1, __ATOMIC_RELEASE);
     return req->result;
   }
-  // The store of the request's number is the VM exit; the monitor has written
-  // `result` when it completes.
-  asm volatile("movq %0, (%1)" : : "r"(seq), "r"(abi::kMmioVirt) : "memory");
+  kick(seq);
   return req->result;
 }
 

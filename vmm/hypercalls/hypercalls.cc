@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cerrno>
@@ -61,26 +62,40 @@ int64_t Handler::close(uint64_t handle) {
   return result;
 }
 
-void poll_hypercalls(uint64_t out[2]) {
-  // Not kRead/kWrite (a pipe or terminal may block), kSleep, kPoll, kFileOp (locks
-  // wait), nor anything that ends or replaces the program or reports on it.
+namespace {
+
+// Not kRead/kWrite (a pipe or terminal may block), kSleep, kPoll, kFileOp (locks
+// wait), nor anything that ends or replaces the program or reports on it.
+constexpr std::array<uint64_t, 2> kPollMask = [] {
   constexpr Hypercall kPollable[] = {
       Hypercall::kRandom,       Hypercall::kStat,          Hypercall::kFstat,       Hypercall::kGetFileFlags,
       Hypercall::kOpen,         Hypercall::kClose,         Hypercall::kPread,       Hypercall::kPwrite,
       Hypercall::kSeek,         Hypercall::kGetdents,      Hypercall::kPathOp,      Hypercall::kFillFromFile,
       Hypercall::kWriteToFile,  Hypercall::kRewrite,       Hypercall::kPageProfile, Hypercall::kAddPageProfiles,
       Hypercall::kReleaseMemory, Hypercall::kAdviseLarge};
-  out[0] = out[1] = 0;
+  std::array<uint64_t, 2> mask{};
   for (Hypercall h : kPollable) {
     auto n = static_cast<uint64_t>(h);
-    out[n / 64] |= uint64_t{1} << (n % 64);
+    mask[n / 64] |= uint64_t{1} << (n % 64);
   }
+  return mask;
+}();
+
+}  // namespace
+
+void poll_hypercalls(uint64_t out[2]) {
+  out[0] = kPollMask[0];
+  out[1] = kPollMask[1];
+}
+
+uint64_t* per_cpu_word(const memory::GuestMemory& mem, uint64_t per_cpu_phys, size_t offset) {
+  uint8_t* p = mem.at(per_cpu_phys + offset, sizeof(uint64_t));
+  if (!p || reinterpret_cast<uintptr_t>(p) % alignof(uint64_t)) return nullptr;
+  return reinterpret_cast<uint64_t*>(p);
 }
 
 bool Handler::may_poll(const abi::HypercallRequest& r) {
-  uint64_t pollable[2];
-  poll_hypercalls(pollable);
-  if (r.nr < 128 && (pollable[r.nr / 64] >> (r.nr % 64)) & 1) return true;
+  if (r.nr < 128 && (kPollMask[r.nr / 64] >> (r.nr % 64)) & 1) return true;
   // Nor does a read or write of a regular file (the handle says what it is), nor a
   // file operation that does not wait (the guest asks for those alone).
   if (r.nr == static_cast<uint64_t>(Hypercall::kFileOp)) return abi::file_op_never_blocks(r.args[0], r.args[2]);
@@ -88,28 +103,22 @@ bool Handler::may_poll(const abi::HypercallRequest& r) {
          files_.regular(r.args[0]);
 }
 
-uint64_t* Handler::per_cpu_word(uint64_t per_cpu_phys, size_t offset) const {
-  uint8_t* p = mem_.at(per_cpu_phys + offset, sizeof(uint64_t));
-  if (!p || reinterpret_cast<uintptr_t>(p) % alignof(uint64_t)) return nullptr;
-  return reinterpret_cast<uint64_t*>(p);
-}
-
 void Handler::served(uint64_t per_cpu_phys, uint64_t seq) {
   served_ = seq;
-  if (uint64_t* done = per_cpu_word(per_cpu_phys, offsetof(abi::PerCpu, poll_done)))
+  if (uint64_t* done = per_cpu_word(mem_, per_cpu_phys, offsetof(abi::PerCpu, poll_done)))
     std::atomic_ref<uint64_t>(*done).store(seq, std::memory_order_release);
 }
 
 Outcome Handler::handle(uint64_t per_cpu_phys, uint64_t kick) {
   // A request serve() cannot find is its to report, whatever the kick says.
-  const bool found = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest));
-  if (found && kick == served_) {
+  const uint8_t* req = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(abi::HypercallRequest));
+  if (!req) return serve(per_cpu_phys);
+  if (kick == served_) {
     ++stats_.kicks_after_poll;  // the poller served it while the guest waited
     return {};
   }
-  if (!found) return serve(per_cpu_phys);
   abi::HypercallRequest r;
-  std::memcpy(&r, mem_.at(per_cpu_phys + offsetof(abi::PerCpu, hypercall), sizeof(r)), sizeof(r));
+  std::memcpy(&r, req, sizeof(r));
   const bool pollable = may_poll(r);  // before serving: a close changes what a handle is
   Outcome out = serve(per_cpu_phys, &r);
   served(per_cpu_phys, kick);
@@ -118,7 +127,7 @@ Outcome Handler::handle(uint64_t per_cpu_phys, uint64_t kick) {
 }
 
 bool Handler::handle_polled(uint64_t per_cpu_phys) {
-  uint64_t* bell = per_cpu_word(per_cpu_phys, offsetof(abi::PerCpu, poll_doorbell));
+  uint64_t* bell = per_cpu_word(mem_, per_cpu_phys, offsetof(abi::PerCpu, poll_doorbell));
   if (!bell) return false;
   uint64_t seq = std::atomic_ref<uint64_t>(*bell).load(std::memory_order_acquire);
   if (seq == served_ || seq == skipped_) return false;
@@ -133,7 +142,7 @@ bool Handler::handle_polled(uint64_t per_cpu_phys) {
     return false;
   }
   // The guest waits for a request the poller took, however long it takes.
-  if (uint64_t* taken = per_cpu_word(per_cpu_phys, offsetof(abi::PerCpu, poll_taken)))
+  if (uint64_t* taken = per_cpu_word(mem_, per_cpu_phys, offsetof(abi::PerCpu, poll_taken)))
     std::atomic_ref<uint64_t>(*taken).store(seq, std::memory_order_release);
   // Pollable calls never stop or reload the VM: there is no outcome to act on.
   files_.set_polling(true);

@@ -102,8 +102,6 @@ class Handler {
   Outcome serve(uint64_t per_cpu_phys, const abi::HypercallRequest* taken = nullptr);
   // Whether the poller may serve this request (poll_hypercalls(), or regular-file I/O).
   bool may_poll(const abi::HypercallRequest& r);
-  // A word of the PerCpu block at per_cpu_phys (aligned), or null outside guest memory.
-  uint64_t* per_cpu_word(uint64_t per_cpu_phys, size_t offset) const;
   // Marks doorbell `seq` served and tells the guest (after its result is written).
   void served(uint64_t per_cpu_phys, uint64_t seq);
   int64_t random(uint64_t buf, uint64_t len);
@@ -130,5 +128,8 @@ class Handler {
 // Hypercalls the poller may serve, by bit (BootInfo::poll_hypercalls): those that
 // never block for long and never stop or reload the VM.
 void poll_hypercalls(uint64_t out[2]);
+// The word at `offset` in the PerCpu block at `per_cpu_phys` (the polling words), or
+// null when it is not an aligned word of guest memory.
+uint64_t* per_cpu_word(const memory::GuestMemory& mem, uint64_t per_cpu_phys, size_t offset);
 
 }  // namespace burrow::hypercalls

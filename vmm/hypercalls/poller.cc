@@ -22,9 +22,6 @@ namespace {
 
 constexpr uint64_t kNoBlock = ~uint64_t{0};  // nothing to watch yet (before the first boot)
 
-// poll_awake, counted in words from poll_doorbell.
-constexpr size_t awake_index = (offsetof(abi::PerCpu, poll_awake) - offsetof(abi::PerCpu, poll_doorbell)) / sizeof(uint64_t);
-
 int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -114,17 +111,10 @@ void Poller::wake() {
   wakes_.notify_one();
 }
 
-const uint64_t* Poller::doorbell(uint64_t per_cpu_phys) const {
-  const uint8_t* p = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, poll_doorbell), sizeof(uint64_t));
-  return p && reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) == 0 ? reinterpret_cast<const uint64_t*>(p)
-                                                                        : nullptr;
-}
-
 void Poller::set_awake(uint64_t per_cpu_phys, uint64_t value) {
   if (per_cpu_phys == kNoBlock) return;
-  uint8_t* p = mem_.at(per_cpu_phys + offsetof(abi::PerCpu, poll_awake), sizeof(uint64_t));
-  if (!p || reinterpret_cast<uintptr_t>(p) % alignof(uint64_t)) return;
-  std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(p)).store(value, std::memory_order_seq_cst);
+  if (uint64_t* awake = per_cpu_word(mem_, per_cpu_phys, offsetof(abi::PerCpu, poll_awake)))
+    std::atomic_ref<uint64_t>(*awake).store(value, std::memory_order_seq_cst);
 }
 
 void Poller::run() {
@@ -140,9 +130,11 @@ void Poller::run() {
         return;
       }
       pc = per_cpu_phys_.load(std::memory_order_acquire);
-      const uint64_t* bell = pc == kNoBlock ? nullptr : doorbell(pc);
+      const uint64_t* bell = pc == kNoBlock ? nullptr : per_cpu_word(mem_, pc, offsetof(abi::PerCpu, poll_doorbell));
       // A new block to watch, or a new program image (its memory starts zeroed).
-      if (bell && !std::atomic_ref<const uint64_t>(bell[awake_index]).load(std::memory_order_relaxed)) set_awake(pc, 1);
+      if (const uint64_t* awake = pc == kNoBlock ? nullptr : per_cpu_word(mem_, pc, offsetof(abi::PerCpu, poll_awake));
+          awake && !std::atomic_ref<const uint64_t>(*awake).load(std::memory_order_relaxed))
+        set_awake(pc, 1);
       uint64_t seq = bell ? std::atomic_ref<const uint64_t>(*bell).load(std::memory_order_acquire) : seen;
       if (seq != seen) {
         seen = seq;

@@ -46,7 +46,6 @@ class Poller {
  private:
   void run();
   void set_awake(uint64_t per_cpu_phys, uint64_t value);
-  const uint64_t* doorbell(uint64_t per_cpu_phys) const;
 
   Handler& handler_;
   const memory::GuestMemory& mem_;
