@@ -51,8 +51,8 @@ namespace {
 
 // Polled hypercalls: the poller watches this long after the last request before it
 // sleeps; the guest waits this long for the poller before it kicks with an exit.
-const int64_t kPollerIdleNs = getenv("BURROW_POLL_IDLE_US") ? atoll(getenv("BURROW_POLL_IDLE_US")) * 1000 : 2'000'000;
-const uint64_t kGuestPollSpinNs = getenv("BURROW_POLL_SPIN_US") ? atoll(getenv("BURROW_POLL_SPIN_US")) * 1000 : 50'000;
+constexpr int64_t kPollerIdleNs = 2'000'000;
+constexpr uint64_t kGuestPollSpinNs = 50'000;
 
 // Signals sent to burrow (Ctrl-C, kill, timeout) go to the program, as docker run
 // forwards them: the handler only records them; the run loop hands them to the guest.
