@@ -76,23 +76,6 @@ int64_t FileService::install(int fd, bool read_only, bool is_dir, bool read_acce
   return static_cast<int64_t>(slot) | (is_dir ? (int64_t{1} << 32) : 0);
 }
 
-namespace {
-bool local_file_system(int fd);
-}  // namespace
-
-// local_file_system() once per block device: what it holds stays put for the VM's
-// life (at worst a changed one costs a read-ahead nobody asked for, or misses one).
-bool FileService::local_device(int fd, dev_t dev) {
-  // Anonymous devices (major 0: network, FUSE, tmpfs, overlay) are numbered again
-  // after an unmount: asked every time.
-  if (major(dev) == 0) return local_file_system(fd);
-  auto it = local_devices_.find(dev);
-  if (it != local_devices_.end()) return it->second;
-  bool local = local_file_system(fd);
-  if (local_devices_.size() < 64) local_devices_.emplace(dev, local);
-  return local;
-}
-
 bool FileService::put_canonical(uint64_t buf, const std::string& path) {
   if (path.size() + 1 > abi::kPathMax) return false;
   return put(buf, path.c_str(), path.size() + 1);
@@ -177,6 +160,19 @@ size_t read_ahead(int fd, bool is_dir, uint64_t file_size, std::span<uint8_t> ou
 }
 
 }  // namespace
+
+// local_file_system() once per block device: what it holds stays put for the VM's
+// life (at worst a changed one costs a read-ahead nobody asked for, or misses one).
+bool FileService::local_device(int fd, dev_t dev) {
+  // Anonymous devices (major 0: network, FUSE, tmpfs, overlay) are numbered again
+  // after an unmount: asked every time.
+  if (major(dev) == 0) return local_file_system(fd);
+  auto it = local_devices_.find(dev);
+  if (it != local_devices_.end()) return it->second;
+  bool local = local_file_system(fd);
+  if (local_devices_.size() < 64) local_devices_.emplace(dev, local);
+  return local;
+}
 
 int64_t FileService::open(uint64_t path, uint64_t len, uint64_t flags, uint64_t mode, uint64_t canonical,
                           uint64_t stat_buf, uint64_t ahead, uint64_t ahead_capacity) {
